@@ -1,0 +1,161 @@
+"""Tests for shanzhi.cases.routing.classifier on tiny synthetic data (no Django, no corpus)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from shanzhi.cases.routing.classifier import Prediction, TextClassifier, tokenize
+
+DATA: dict[str, list[str]] = {
+    "环境卫生": [
+        "小区门口垃圾堆积很多天没人清理",
+        "垃圾桶满了发臭希望尽快清运",
+        "路边垃圾乱扔影响环境卫生",
+        "楼道里堆满垃圾散发异味",
+        "垃圾清运车不按时来收垃圾",
+        "菜市场周边垃圾遍地卫生很差",
+        "公共厕所脏乱差没有人打扫",
+        "绿化带里有大量生活垃圾",
+        "垃圾分类点长期无人管理",
+        "河边倾倒建筑垃圾污染环境",
+    ],
+    "噪音扰民": [
+        "楼上装修噪音太大影响休息",
+        "工地夜间施工噪音扰民严重",
+        "广场舞音响声音太大吵得睡不着",
+        "酒吧深夜噪音影响居民睡眠",
+        "邻居半夜唱歌噪音很大",
+        "商铺门口大喇叭循环播放噪音扰民",
+        "夜里机器轰鸣噪音不断",
+        "工地凌晨还在打桩噪音很吵",
+        "烧烤店夜间喧哗噪音扰民",
+        "空调外机噪音太大影响休息",
+    ],
+    "道路交通": [
+        "路口红绿灯坏了车辆乱行",
+        "道路坑洼不平车辆容易颠簸",
+        "公交站台被占用公交车无法停靠",
+        "小区门口乱停车堵塞道路",
+        "人行道被车辆占用行人只能走马路",
+        "十字路口缺少斑马线过马路危险",
+        "路灯不亮夜间道路很黑",
+        "公交车班次太少等车时间太长",
+        "道路井盖缺失车辆通行危险",
+        "学校门口上下学时段交通拥堵",
+    ],
+}
+
+HELD_OUT = [
+    ("街道上的垃圾没人清理", "环境卫生"),
+    ("隔壁工地晚上施工噪音太大", "噪音扰民"),
+    ("这个路口的红绿灯不亮了车辆乱行", "道路交通"),
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> TextClassifier:
+    texts = [t for texts in DATA.values() for t in texts]
+    labels = [lab for lab, texts in DATA.items() for _ in texts]
+    return TextClassifier.train(texts, labels)
+
+
+def test_labels(model: TextClassifier) -> None:
+    assert sorted(model.labels) == sorted(DATA)
+
+
+def test_tokenize_chinese() -> None:
+    tokens = tokenize("小区门口垃圾堆积")
+    assert "垃圾" in tokens
+    assert "".join(tokens) == "小区门口垃圾堆积"
+
+
+@pytest.mark.parametrize(("text", "label"), HELD_OUT)
+def test_predicts_obvious_examples(
+    model: TextClassifier, text: str, label: str
+) -> None:
+    pred = model.predict(text)
+    assert isinstance(pred, Prediction)
+    assert pred.label == label
+    assert 0.0 <= pred.confidence <= 1.0
+    # alternatives: top 3, predicted label first, sorted by probability
+    assert pred.alternatives[0][0] == pred.label
+    assert len(pred.alternatives) == 3
+    probs = [p for _, p in pred.alternatives]
+    assert probs == sorted(probs, reverse=True)
+    assert pred.alternatives[0][1] == pytest.approx(pred.confidence)
+    assert sum(probs) == pytest.approx(1.0)
+    # reason terms: at most 5, positive, sorted, and taken from the text
+    assert 0 < len(pred.reason_terms) <= 5
+    weights = [w for _, w in pred.reason_terms]
+    assert weights == sorted(weights, reverse=True)
+    assert all(w > 0 for w in weights)
+    assert all(term in text for term, _ in pred.reason_terms)
+    words = set(tokenize(text))
+    assert any(term in words and len(term) > 1 for term, _ in pred.reason_terms)
+
+
+def test_predict_many_matches_predict(model: TextClassifier) -> None:
+    texts = [t for t, _ in HELD_OUT] + ["完全无关的句子", ""]
+    many = model.predict_many(texts)
+    assert [p.label for p in many] == [model.predict(t).label for t in texts]
+    for a, b in zip(many, (model.predict(t) for t in texts), strict=True):
+        assert a.confidence == pytest.approx(b.confidence)
+    assert model.predict_many([]) == []
+    assert model.predict("").reason_terms == []  # nothing in the text to point at
+
+
+def test_round_trip_bytes(model: TextClassifier) -> None:
+    data = model.to_bytes()
+    loaded = TextClassifier.from_bytes(data)
+    assert loaded.labels == model.labels
+    texts = [t for t, _ in HELD_OUT]
+    np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts))
+    assert loaded.predict(texts[0]) == model.predict(texts[0])
+
+
+def test_from_bytes_rejects_other_pickles() -> None:
+    import pickle
+
+    with pytest.raises(ValueError, match="not a TextClassifier"):
+        TextClassifier.from_bytes(pickle.dumps({"hello": 1}))
+
+
+def test_evaluate_matches_sklearn(model: TextClassifier) -> None:
+    texts = [t for t, _ in HELD_OUT] + ["垃圾", "噪音", "道路", "楼上噪音", "交通拥堵"]
+    # Deliberately include a wrong gold label so the scores are not all 1.0.
+    gold = [lab for _, lab in HELD_OUT] + [
+        "环境卫生",
+        "噪音扰民",
+        "道路交通",
+        "环境卫生",
+        "道路交通",
+    ]
+    result = model.evaluate(texts, gold)
+    pred = [p.label for p in model.predict_many(texts)]
+    assert result["macro_f1"] == pytest.approx(f1_score(gold, pred, average="macro"))
+    assert result["accuracy"] == pytest.approx(
+        np.mean(np.array(gold) == np.array(pred))
+    )
+    assert result["macro_f1"] < 1.0
+    assert set(result["per_class"]) == set(DATA)
+    for stats in result["per_class"].values():
+        assert set(stats) == {"precision", "recall", "f1", "support"}
+    assert sum(s["support"] for s in result["per_class"].values()) == len(texts)
+
+
+def test_train_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="two classes"):
+        TextClassifier.train(["a", "b"], ["x", "x"])
+    with pytest.raises(TypeError, match="unknown parameters"):
+        TextClassifier.train(["a", "b"], ["x", "y"], bogus=1)
+
+
+def test_two_classes_and_tiny_classes() -> None:
+    # One example per class: no calibration folds possible, must still work.
+    clf = TextClassifier.train(["垃圾没人清理", "噪音太大"], ["环境", "噪音"])
+    pred = clf.predict("垃圾")
+    assert pred.label == "环境"
+    assert len(pred.alternatives) == 2
+    assert clf.temperature == 1.0
