@@ -1,0 +1,154 @@
+"""Base API pieces: every viewset restricts its queryset to the caller's scope (the same
+`restrict()` as the pages), checks model permissions for reads too, writes through services,
+and answers errors with a 4xx and a message (never a 500 for bad input)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from shanzhi.core import masking, services
+from shanzhi.core.errors import ConflictError
+from shanzhi.core.scoping import ADD, CHANGE, DELETE, VIEW
+
+logger = logging.getLogger(__name__)
+
+ACTION_FOR_METHOD = {"GET": VIEW, "HEAD": VIEW, "OPTIONS": VIEW, "POST": ADD, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": DELETE}
+
+
+class ScopedModelPermissions(permissions.DjangoModelPermissions):
+    """Model permissions for every method, reads included."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+class ScopedViewSetMixin:
+    """Restrict the queryset to the caller's scope for the action the request performs."""
+
+    permission_classes = [permissions.IsAuthenticated, ScopedModelPermissions]
+    scope_action: str | None = None  # override; default from the HTTP method
+
+    def get_scope_action(self) -> str:
+        if self.scope_action:
+            return self.scope_action
+        return ACTION_FOR_METHOD.get(self.request.method, VIEW)
+
+    def get_base_queryset(self):
+        return self.queryset.all() if self.queryset is not None else self.model.objects.all()
+
+    def get_queryset(self):
+        qs = self.get_base_queryset()
+        if getattr(self, "swagger_fake_view", False):
+            return qs.none()
+        return qs.restrict(self.request.user, self.get_scope_action())
+
+
+class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    """CRUD through the generic services: audited, validated, soft deletion."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def perform_create(self, serializer):
+        model = serializer.Meta.model
+        data, m2m = _split_m2m(model, serializer.validated_data)
+        with transaction.atomic():
+            obj = services.record_create(model, actor=self.request.user, m2m=m2m, **data)
+            _check_in_scope(obj, self.request.user)
+        serializer.instance = obj
+
+    def perform_update(self, serializer):
+        model = serializer.Meta.model
+        data, m2m = _split_m2m(model, serializer.validated_data)
+        version = self.request.data.get("version") if hasattr(self.request.data, "get") else None
+        with transaction.atomic():
+            obj = services.record_update(
+                serializer.instance, actor=self.request.user, m2m=m2m,
+                expected_version=int(version) if str(version or "").isdigit() else None, **data,
+            )
+            _check_in_scope(obj, self.request.user)
+        serializer.instance = obj
+
+    def perform_destroy(self, instance):
+        services.soft_delete(instance, actor=self.request.user, reason=self.request.query_params.get("reason", "API"))
+
+
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+def _split_m2m(model, validated: dict) -> tuple[dict, dict]:
+    names = {f.name for f in model._meta.many_to_many}
+    data = {k: v for k, v in validated.items() if k not in names}
+    m2m = {k: v for k, v in validated.items() if k in names}
+    return data, m2m
+
+
+def _check_in_scope(obj, user) -> None:
+    if not type(obj).objects.filter(pk=obj.pk).restrict(user, CHANGE).exists():
+        raise exceptions.PermissionDenied(_("You cannot place this record outside your own scope."))
+
+
+class MaskedSerializerMixin:
+    """Masks the model's `personal_fields` for callers without the personal-data permission."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not masking.can_see_personal_data(request.user):
+            for name in getattr(instance, "personal_fields", ()):
+                if data.get(name):
+                    kind = masking.mask_id_number if "id_number" in name else masking.mask_phone
+                    data[name] = kind(data[name])
+        return data
+
+
+class BaseModelSerializer(MaskedSerializerMixin, serializers.ModelSerializer):
+    """Runs the model's own validation (full_clean) so the API refuses what forms refuse."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        names = {f.name for f in model._meta.many_to_many}
+        instance = self.instance or model()
+        probe = model(**{f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields})
+        for k, v in attrs.items():
+            if k not in names:
+                setattr(probe, k, v)
+        try:
+            probe.full_clean(exclude=["created_by", "updated_by", "deleted_by"], validate_unique=True)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        return attrs
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus Django's own errors mapped to 4xx with a message."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ConflictError):
+        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, ProtectedError):
+        return Response({"detail": _("This record is still referenced by other records.")}, status=409)
+    if isinstance(exc, IntegrityError):
+        logger.info("Integrity error answered as 409: %s", exc)
+        return Response({"detail": _("This conflicts with an existing record.")}, status=409)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Not found, or outside your scope."))
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,50 @@
+"""Small registries through which each app adds itself to shared pages (menu, home panels,
+demo loader) without editing another app's files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    section: str  # lazy-translated group heading
+    label: str
+    url_name: str
+    roles: frozenset[str] | None = None  # None: every signed-in user
+    permission: str | None = None
+    order: int = 100
+    icon: str = ""
+
+
+@dataclass
+class Registry:
+    menu: list[MenuItem] = field(default_factory=list)
+    # role -> list of callables(request) -> dict(title=…, template=…, context…) or None
+    home_panels: dict[str, list[tuple[int, Callable]]] = field(default_factory=dict)
+    # ordered demo loaders: (order, name, callable(stdout) -> None)
+    demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
+    # periodic jobs: (name, every_seconds, callable() -> None)
+    periodic: list[tuple[str, int, Callable]] = field(default_factory=list)
+
+    def add_menu(self, item: MenuItem) -> None:
+        if item not in self.menu:
+            self.menu.append(item)
+
+    def add_home_panel(self, roles: list[str], func: Callable, order: int = 100) -> None:
+        for role in roles:
+            panels = self.home_panels.setdefault(role, [])
+            if all(f is not func for _, f in panels):
+                panels.append((order, func))
+
+    def add_demo_loader(self, order: int, name: str, func: Callable) -> None:
+        if all(n != name for _, n, _f in self.demo_loaders):
+            self.demo_loaders.append((order, name, func))
+
+    def add_periodic(self, name: str, every_seconds: int, func: Callable) -> None:
+        if all(n != name for n, _s, _f in self.periodic):
+            self.periodic.append((name, every_seconds, func))
+
+
+registry = Registry()

@@ -1,0 +1,57 @@
+"""Root URLs. Each app's pages live under its own prefix and its API under /api/<prefix>/;
+an app without a urls module (yet) is simply not mounted."""
+
+from importlib.util import find_spec
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+APPS = [
+    # (URL prefix, app package)
+    ("orgs", "orgs"),
+    ("notifications", "notifications"),
+    ("plans", "plans"),
+    ("cases", "cases"),
+    ("field", "fieldwork"),
+    ("projects", "projects"),
+    ("cockpit", "cockpit"),
+]
+
+
+def _has(module: str) -> bool:
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("shanzhi.accounts.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+]
+for prefix, app in APPS:
+    if _has(f"shanzhi.{app}.urls"):
+        urlpatterns.append(path(f"{prefix}/", include(f"shanzhi.{app}.urls")))
+    if _has(f"shanzhi.{app}.api.urls"):
+        urlpatterns.append(path(f"api/{prefix}/", include(f"shanzhi.{app}.api.urls")))
+if _has("shanzhi.open311.urls"):
+    urlpatterns.append(path("open311/", include("shanzhi.open311.urls")))
+if _has("shanzhi.cockpit.public_urls"):
+    # The public portal owns "/".
+    urlpatterns.append(path("", include("shanzhi.cockpit.public_urls")))
+else:
+    urlpatterns.append(path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False), name="root"))
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+admin.site.site_header = "善治 Shanzhi"
+admin.site.site_title = "善治 Shanzhi"
