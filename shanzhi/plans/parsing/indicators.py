@@ -98,15 +98,18 @@ _DECLINE_NOUNS = ("降幅",)
 _LEVEL = (
     "提高到", "提高至", "提升到", "提升至", "增加到", "增加至", "增长到", "增长至", "增至", "降至", "降到",
     "下降到", "下降至", "降低到", "降低至", "减少到", "减少至", "达到", "保持在", "稳定在", "控制在",
-    "保持", "稳定", "达", "为", "是", "到", "至",
+    "保持", "稳定", "完成", "实现", "达", "为", "是", "到", "至",
 )  # fmt: skip
 _ADVERBS = (
     "同比", "年均", "平均", "分别", "比上年", "较上年", "比去年", "较去年", "累计", "力争", "预计", "持续",
     "实际", "总计", "合计", "全年", "每人每月", "每人每年", "每月", "每年", "均", "再", "共", "就", "约",
     "近", "逾", "将", "要", "可", "能", "从", "由",
 )  # fmt: skip
+# Longest first, so that 不超过 is removed whole and not as 超过 leaving 不.
+_STRIP_WORDS = sorted({*_LEVEL, *_GROWTH, *_DECLINE, *(w for w, _ in _PRE_CMP), *_ADVERBS}, key=len, reverse=True)
+_BARE_VERBS = frozenset(("投入", "投资", "完成", "实现", "新增", "新建", "建成", "改造", "培育", "引进"))
 _LEADING = re.compile(
-    r"^(?:力争|确保|争取|努力|预计|其中|同时|并且|并|以及|而且|全年|今年|明年|年内|当年|"
+    r"^(?:力争|确保|争取|努力|预计|其中|去年|上年|过去一年|一年来|同时|并且|并|以及|而且|全年|今年|明年|年内|当年|"
     r"全省|全区|全市|全国|全县|全街道|(?:到|至)?\d{4}年(?:度|底|末)?|"
     r"“十[一二三四五六七八九]?五”(?:时期|期间|末)?|主要预期目标是|预期目标是|目标是|"
     r"经济社会发展|实现|是|即|和|及|以|使|让|从)"
@@ -114,17 +117,13 @@ _LEADING = re.compile(
 _SENTENCE_END = "。！？；!?;"
 _CLAUSE_END = "。！？；!?;，,：:（(）)"
 # Counting words after which a number names a list of topics, not a quantity.
-_NOT_QUANTITY_AFTER = re.compile(
-    r"^(?:方面|领域|环节|维度|层级|阶段|部分|类|大|字|句|“|\")"
-)
+_NOT_QUANTITY_AFTER = re.compile(r"^(?:方面|领域|环节|维度|层级|阶段|部分|类|大|字|句|“|\")")
 
 _PAST = re.compile(
     r"(?<![比较])(?:去年|上年)|过去一年|过去五年|一年来|五年来|这五年|近五年|“十四五”时期|“十四五”期间|回顾"
 )
 _FUTURE = re.compile(r"力争|预期|目标|今年|明年|确保|争取|计划|将")
-_BASELINE = re.compile(
-    r"(?:^|[^自])[从由](?:每人每月|每人每年|每月|每年|上年的|去年的)?$"
-)
+_BASELINE = re.compile(r"(?:^|[^自])[从由](?:每人每月|每人每年|每月|每年|上年的|去年的)?$")
 _YEAR = re.compile(r"(?<![\d比较])(\d{4})年")
 
 
@@ -152,36 +151,16 @@ def _strip_name(clause: str) -> tuple[str, str]:
     changed = True
     while changed and name:
         changed = False
-        for word in (
-            *_LEVEL,
-            *_GROWTH,
-            *_DECLINE,
-            *(w for w, _ in _PRE_CMP),
-            *_ADVERBS,
-        ):
-            if name.endswith(word) and len(name) > 0:
+        for word in _STRIP_WORDS:
+            if name.endswith(word):
                 name = name[: -len(word)]
                 if not verb and word not in _ADVERBS:
                     verb = word
                 changed = True
                 break
         else:
-            for word in (
-                "投入",
-                "投资",
-                "完成",
-                "实现",
-                "新增",
-                "新建",
-                "建成",
-                "改造",
-                "培育",
-                "引进",
-            ):
-                if name == word:
-                    verb, name = word, ""
-                    changed = True
-                    break
+            if name in _BARE_VERBS:
+                verb, name = name, ""
     while name:
         match = _LEADING.match(name)
         if not match or match.end() == len(name):
@@ -210,7 +189,7 @@ def _verb_kind(before: str) -> str:
 
 def _pre_comparator(before: str) -> str | None:
     tail = before[-6:]
-    for word, cmp in _PRE_CMP:
+    for word, cmp in sorted(_PRE_CMP, key=lambda pair: -len(pair[0])):
         if tail.endswith(word):
             return cmp
     return None
@@ -223,11 +202,7 @@ def _split_parallel(subject: str, count: int) -> list[str] | None:
         return None
     first, last = parts[0], parts[-1]
     # Parallel modifiers (城镇/农村, 一产/二产) share the head noun written once at the end.
-    if (
-        len(first) <= 4
-        and len(last) > len(first)
-        and all(len(p) <= 4 for p in parts[:-1])
-    ):
+    if len(first) <= 4 and len(last) > len(first) and all(len(p) <= 4 for p in parts[:-1]):
         tail = last[len(first) :]
         return [p + tail for p in parts[:-1]] + [last]
     return parts
@@ -248,9 +223,7 @@ def extract_indicators(text: str, to_orig, ctx: Context) -> list[Indicator]:
             i += 1
             continue
         s_start, s_end = _enclosing(sentence_bounds, match.start(), len(norm))
-        clause_start = max(
-            s_start, _last_index(norm, _CLAUSE_END, s_start, match.start()) + 1
-        )
+        clause_start = max(s_start, _last_index(norm, _CLAUSE_END, s_start, match.start()) + 1)
         if i > 0 and matches[i - 1].end() > clause_start:
             # 播种面积3320万亩、产量1285万吨: the next name starts after the previous value.
             clause_start = matches[i - 1].end()
@@ -259,9 +232,7 @@ def extract_indicators(text: str, to_orig, ctx: Context) -> list[Indicator]:
         if "分别" in before:
             # Collect the list of values that 分别 pairs with the names.
             j = i + 1
-            while j < len(matches) and re.fullmatch(
-                r"[、和与及]", norm[matches[j - 1].end() : matches[j].start()]
-            ):
+            while j < len(matches) and re.fullmatch(r"[、和与及]", norm[matches[j - 1].end() : matches[j].start()]):
                 group.append(matches[j])
                 j += 1
         subject = before[: before.rfind("分别")] if "分别" in before else before
@@ -271,9 +242,7 @@ def extract_indicators(text: str, to_orig, ctx: Context) -> list[Indicator]:
             names = _split_parallel(base_name, len(group)) or [base_name] * len(group)
         else:
             names = [base_name]
-        shared_post = next(
-            (m.group("post") for m in reversed(group) if m.group("post")), None
-        )
+        shared_post = next((m.group("post") for m in reversed(group) if m.group("post")), None)
         for k, m in enumerate(group):
             name = names[k]
             if not name:
@@ -287,42 +256,39 @@ def extract_indicators(text: str, to_orig, ctx: Context) -> list[Indicator]:
                     name = name + tail
             post = m.group("post") or (shared_post if len(group) > 1 else None)
             indicator = _make(
-                m, name, post, before, norm, ctx, s_start, s_end, text, to_orig
+                m,
+                name=name,
+                post=post,
+                before=before,
+                norm=norm,
+                ctx=ctx,
+                s_start=s_start,
+                s_end=s_end,
+                text=text,
+                to_orig=to_orig,
             )
             if indicator is not None:
                 found.append(indicator)
                 previous_name[s_start] = names[k] or previous_name.get(s_start, "")
         i += len(group)
-    found.extend(_ranks(norm, text, to_orig, ctx, sentence_bounds, previous_name))
+    found.extend(_ranks(norm, text, to_orig, ctx, sentence_bounds=sentence_bounds, previous_name=previous_name))
     found.sort(key=lambda ind: ind.start)
     return found
 
 
 def _attributive_name(norm: str, pos: int, limit: int) -> str:
     stop = pos
-    while (
-        stop < limit
-        and stop - pos < 12
-        and norm[stop] not in _CLAUSE_END
-        and norm[stop] not in "、的"
-    ):
+    while stop < limit and stop - pos < 12 and norm[stop] not in _CLAUSE_END and norm[stop] not in "、的":
         stop += 1
     tail = norm[pos:stop]
-    if (
-        not tail
-        or not re.match(r"[\u4e00-\u9fff]", tail)
-        or len(tail) >= 12
-        or re.search(r"\d", tail)
-    ):
+    if not tail or not re.match(r"[\u4e00-\u9fff]", tail) or len(tail) >= 12 or re.search(r"\d", tail):
         return ""
     if re.match(r"提高|提升|增|降|减|到|至|达|比|较|以|为|是", tail):
         return ""
     return tail
 
 
-def _make(
-    m, name, post, before, norm, ctx, s_start, s_end, text, to_orig
-) -> Indicator | None:
+def _make(m, *, name, post, before, norm, ctx, s_start, s_end, text, to_orig) -> Indicator | None:
     v1 = _decimal(m.group("v1"))
     if v1 is None:
         return None
@@ -354,8 +320,7 @@ def _make(
         unit=mult + unit_base,
         kind=kind,
         # 从77%提高到80%: the first figure is today's level, reported, not aimed at.
-        is_actual=_is_actual(norm, s_start, m.start(), ctx)
-        or bool(_BASELINE.search(before)),
+        is_actual=_is_actual(norm, s_start, m.start(), ctx) or bool(_BASELINE.search(before)),
         sentence=text[s_start:s_end],
         sentence_start=to_orig(s_start),
         sentence_end=to_orig(s_end),
@@ -367,7 +332,7 @@ def _make(
     )
 
 
-def _ranks(norm, text, to_orig, ctx, sentence_bounds, previous_name) -> list[Indicator]:
+def _ranks(norm, text, to_orig, ctx, *, sentence_bounds, previous_name) -> list[Indicator]:
     out: list[Indicator] = []
     for m in _RANK.finditer(norm):
         raw = m.group("v")
@@ -375,17 +340,13 @@ def _ranks(norm, text, to_orig, ctx, sentence_bounds, previous_name) -> list[Ind
         if not value:
             continue
         s_start, s_end = _enclosing(sentence_bounds, m.start(), len(norm))
-        clause_start = max(
-            s_start, _last_index(norm, _CLAUSE_END, s_start, m.start()) + 1
-        )
+        clause_start = max(s_start, _last_index(norm, _CLAUSE_END, s_start, m.start()) + 1)
         name, _ = _strip_name(norm[clause_start : m.start()])
         name = name or previous_name.get(s_start, "")
         scope = m.group("scope")
         out.append(
             Indicator(
-                name=f"{name}排名{('（' + scope + '）') if scope else ''}"
-                if name
-                else f"排名{scope}",
+                name=f"{name}排名{('（' + scope + '）') if scope else ''}" if name else f"排名{scope}",
                 comparator="<=" if m.group("front") == "前" else "=",
                 value=Decimal(value),
                 unit="位",
@@ -406,7 +367,17 @@ def _ranks(norm, text, to_orig, ctx, sentence_bounds, previous_name) -> list[Ind
 def _is_actual(norm: str, s_start: int, pos: int, ctx: Context) -> bool:
     if ctx.is_review:
         return True
-    before = norm[s_start:pos]
+    # The nearest clause decides first (今年增长6%，过去一年新增3000人), then the sentence.
+    clause_start = max(s_start, _last_index(norm, "，,：:", s_start, pos) + 1)
+    for lo in (clause_start, s_start):
+        verdict = _tense(norm[lo:pos], ctx)
+        if verdict is not None:
+            return verdict
+    return False
+
+
+def _tense(before: str, ctx: Context) -> bool | None:
+    """True if ``before`` marks a reported figure, False if a target, None if silent."""
     if _FUTURE.search(before):
         return False
     if _PAST.search(before):
@@ -415,7 +386,7 @@ def _is_actual(norm: str, s_start: int, pos: int, ctx: Context) -> bool:
         for year in _YEAR.findall(before):
             if int(year) < ctx.plan_year:
                 return True
-    return False
+    return None
 
 
 def _bounds(text: str, ends: str) -> list[int]:

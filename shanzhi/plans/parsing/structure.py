@@ -108,9 +108,7 @@ class _Builder:
                 self.stack = []
             return
         marker = block.marker
-        if marker is not None and not (
-            marker.style == "——" and not self.stack and self.base is None
-        ):
+        if marker is not None and not (marker.style == "——" and not self.stack and self.base is None):
             styles = [s for s, _ in self.stack]
             if marker.style in styles:
                 del self.stack[styles.index(marker.style) :]
@@ -140,9 +138,7 @@ class _Builder:
             dash_closed = True
         parent = self._top()
         if _is_topic(block.text) and parent is not None:
-            draft = self._add(
-                parent, _Draft("topic", self._level_below(parent), "topic")
-            )
+            draft = self._add(parent, _Draft("topic", self._level_below(parent), "topic"))
             self._attach(draft, block, 0)
         elif dash_closed or self.last is None:
             draft = self._add(parent, _Draft("paragraph", self._level_below(parent)))
@@ -168,16 +164,10 @@ class _Builder:
         kind = (
             "item"
             if owner.kind in ("appendix", "item")
-            else (
-                "measure"
-                if owner.kind in ("topic", "paragraph", "preamble")
-                else _depth_kind(level)
-            )
+            else ("measure" if owner.kind in ("topic", "paragraph", "preamble") else _depth_kind(level))
         )
         for (pos, number, label), end in zip(cuts, bounds[1:], strict=True):
-            child = _Draft(
-                kind, level, "一是", number, label, pieces=[_Piece(block, pos, end)]
-            )
+            child = _Draft(kind, level, "一是", number, label, pieces=[_Piece(block, pos, end)])
             owner.children.append(child)
         self.last = owner.children[-1]
 
@@ -247,9 +237,7 @@ def parse_plan(text: str) -> ParsedPlan:
     if not title:
         warnings.append("No document title found.")
     if year is None:
-        warnings.append(
-            "No plan year found; past-year figures are recognised by wording only."
-        )
+        warnings.append("No plan year found; past-year figures are recognised by wording only.")
 
     counter = iter(range(1, 1 << 30))
     all_indicators: list[Indicator] = []
@@ -261,11 +249,7 @@ def parse_plan(text: str) -> ParsedPlan:
             review = True
         start = draft.pieces[0].block.orig(draft.pieces[0].lo)
         last = draft.pieces[-1]
-        own_end = (
-            last.block.orig(last.hi)
-            if last.hi < len(last.block.text)
-            else last.block.end
-        )
+        own_end = last.block.orig(last.hi) if last.hi < len(last.block.text) else last.block.end
         node = PlanNode(
             id=next(counter), kind=draft.kind, level=draft.level, style=draft.style,
             number=draft.number, label=draft.label, title=title, body=body, text=own,
@@ -274,9 +258,7 @@ def parse_plan(text: str) -> ParsedPlan:
         ctx = Context(plan_year=year, is_review=review)
         if draft.kind != "clutter":
             for piece in draft.pieces:
-                found = extract_indicators(
-                    piece.text, lambda i, p=piece: p.block.orig(p.lo + i), ctx
-                )
+                found = extract_indicators(piece.text, lambda i, p=piece: p.block.orig(p.lo + i), ctx)
                 for ind in found:
                     ind.node_id = node.id
                 node.indicators.extend(found)
@@ -290,9 +272,7 @@ def parse_plan(text: str) -> ParsedPlan:
     nodes = [convert(d, False) for d in builder.drafts() if d.pieces]
     programs = [n for n in nodes if n.kind == "program"]
     if not programs:
-        warnings.append(
-            "No numbered sections found; the whole text is in the preamble."
-        )
+        warnings.append("No numbered sections found; the whole text is in the preamble.")
     return ParsedPlan(
         title=title,
         year=year,

@@ -154,13 +154,10 @@ def mark_clutter(lines: list[Line]) -> tuple[int, int]:
     for line in lines:
         line.marker = find_marker(line.text)
     strong = [
-        bool(_SOURCE_HEADER.match(ln.text))
-        or (len(ln.text) <= 80 and bool(_STRONG_CLUTTER.match(ln.text)))
+        bool(_SOURCE_HEADER.match(ln.text)) or (len(ln.text) <= 80 and bool(_STRONG_CLUTTER.match(ln.text)))
         for ln in lines
     ]
-    structural = [
-        i for i, ln in enumerate(lines) if ln.marker and ln.marker.style != "——"
-    ]
+    structural = [i for i, ln in enumerate(lines) if ln.marker and ln.marker.style != "——"]
     first_struct = structural[0] if structural else len(lines)
     first_long = next(
         (i for i, ln in enumerate(lines) if len(ln.text) >= 100 and not strong[i]),
@@ -193,11 +190,7 @@ def _is_value_line(lines: list[Line], i: int) -> bool:
     if _WEAK_CLUTTER.match(text):
         return True
     prev = lines[i - 1].text if i > 0 else ""
-    return (
-        len(text) <= 30
-        and prev[-1:] in (":", "：")
-        and bool(_STRONG_CLUTTER.match(prev))
-    )
+    return len(text) <= 30 and prev[-1:] in (":", "：") and bool(_STRONG_CLUTTER.match(prev))
 
 
 def _should_join(block: Block, nlines: int, line: Line) -> bool:
@@ -222,12 +215,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     nlines = 0
     for line in lines:
         end = line.start + len(line.text)
-        if (
-            blocks
-            and not line.clutter
-            and not blocks[-1].clutter
-            and _should_join(blocks[-1], nlines, line)
-        ):
+        if blocks and not line.clutter and not blocks[-1].clutter and _should_join(blocks[-1], nlines, line):
             block = blocks[-1]
             block.pieces.append((len(block.text), line.start))
             block.text += line.text

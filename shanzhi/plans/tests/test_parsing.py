@@ -250,7 +250,7 @@ def test_appendix_numbering_does_not_continue_the_body() -> None:
     plan = parse_plan(text)
     assert [n.kind for n in plan.nodes] == ["program", "program", "appendix", "appendix"]
     assert [c.label for c in plan.nodes[2].children] == ["一、", "二、"]
-    assert plan.nodes[3].title == "附件2\n名词解释".split("\n")[0]
+    assert plan.nodes[3].title == "附件2\n名词解释".split("\n", maxsplit=1)[0]
     assert [c.label for c in plan.nodes[3].children] == ["1."]
 
 
@@ -262,7 +262,7 @@ def indicators_of(sentence: str, heading: str = "一、今年目标") -> list:
 
 
 @pytest.mark.parametrize(
-    ("sentence", "name", "comparator", "value", "unit", "kind"),
+    "case",
     [
         ("地区生产总值增长6%以上。", "地区生产总值", ">=", "6", "%", "growth_rate"),
         ("城镇新增就业1200万人以上。", "城镇新增就业", ">=", "1200", "万人", "count"),
@@ -279,7 +279,8 @@ def indicators_of(sentence: str, heading: str = "一、今年目标") -> list:
         ("受理信访件数同比下降10个百分点。", "受理信访件数", "=", "10", "个百分点", "percentage_points"),
     ],
 )
-def test_indicator_shapes(sentence, name, comparator, value, unit, kind) -> None:
+def test_indicator_shapes(case: tuple[str, ...]) -> None:
+    sentence, name, comparator, value, unit, kind = case
     (ind,) = indicators_of(sentence)
     assert (ind.name, ind.comparator, ind.value, ind.unit, ind.kind) == (
         name,
