@@ -13,7 +13,7 @@ import pytest
 
 from shanzhi.plans.parsing import ParsedPlan, parse_plan
 
-from ._parsing_helpers import DEMO_PLAN, _no_lockout_between_tests, nonws  # noqa: F401
+from .test_parsing_support import DEMO_PLAN, _no_lockout_between_tests, nonws  # noqa: F401
 
 
 @pytest.fixture(scope="module")

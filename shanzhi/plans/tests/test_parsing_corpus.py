@@ -14,7 +14,7 @@ import pytest
 
 from shanzhi.plans.parsing import ParsedPlan, PlanNode, parse_plan
 
-from ._parsing_helpers import _no_lockout_between_tests, corpus_file, corpus_files, nonws  # noqa: F401
+from .test_parsing_support import _no_lockout_between_tests, corpus_file, corpus_files, nonws  # noqa: F401
 
 pytestmark = pytest.mark.corpus
 

@@ -10,7 +10,7 @@ import pytest
 
 from shanzhi.plans.parsing import DocumentError, parse_plan, read_docx, read_text
 
-from ._parsing_helpers import _no_lockout_between_tests  # noqa: F401
+from .test_parsing_support import _no_lockout_between_tests  # noqa: F401
 
 SAMPLE = "一、稳增长\n地区生产总值增长6%以上。\n"
 

@@ -1,4 +1,4 @@
-"""Shared helpers for the plan-parser tests (no Django needed)."""
+"""Shared helpers for the plan-parser tests (no tests here; no Django needed)."""
 
 from __future__ import annotations
 
