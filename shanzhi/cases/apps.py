@@ -6,3 +6,27 @@ class CasesConfig(AppConfig):
     name = "shanzhi.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from shanzhi.cases import demo, panels, services
+        from shanzhi.core.registry import MenuItem, registry
+
+        section = _("Cases")
+        items = [
+            (_("Cases"), "cases:case_list", "cases.view_case", "list-check"),
+            (_("Hotline entry"), "cases:case_add", "cases.add_case", "phone-call"),
+            (_("Three rates"), "cases:rates", "cases.view_case", "chart-bar"),
+            (_("Categories"), "cases:category_list", "cases.view_category", "category"),
+            (_("Keyword rules"), "cases:keywordrule_list", "cases.view_keywordrule", "filter"),
+            (_("Submit a request (public)"), "cases:public_submit", None, "send"),
+        ]
+        for order, (label, url, perm, icon) in enumerate(items):
+            registry.add_menu(
+                MenuItem(section=section, label=label, url_name=url, permission=perm, order=200 + order, icon=icon)
+            )
+        registry.add_demo_loader(30, "cases", demo.load)
+        if False:  # panels land with the pages
+            registry.add_home_panel(["admin", "leader", "dept", "community", "grid"], panels.cases_panel, order=200)
+            registry.add_home_panel(["resident"], panels.resident_panel, order=200)
+        # Every 10 minutes: warn before deadlines, escalate overdue cases (run_scheduler enqueues it).
+        registry.add_periodic("cases.check_deadlines", 600, services.cases_check_deadlines)

@@ -1,0 +1,95 @@
+"""Configurable constants of the cases app, kept in `core.SiteSetting` rows keyed "cases.*".
+
+Defaults are the published figures in PRODUCT.md (Zhongshan deadlines, one Beijing district's
+three-rate weights); an administrator changes them in the admin (Settings) without a deploy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+
+CACHE_KEY = "shanzhi:cases:settings"
+
+DEFAULTS: dict[str, Any] = {
+    # Public tracking code: <prefix><yymmdd><random>.
+    "cases.code_prefix": "SZ",
+    # Deadline by nature of the request, in working days (Zhongshan 12345).
+    "cases.deadline_workdays_by_nature": {
+        "consultation": 2,
+        "praise": 2,
+        "help": 10,
+        "suggestion": 10,
+        "complaint": 15,
+        "report": 15,
+    },
+    # 企业家直通车: enterprise requests get at most this many working days.
+    "cases.enterprise_deadline_workdays": 5,
+    # A dispatched case must be signed for within this many working hours.
+    "cases.sign_workhours": 2,
+    # Warn the handler this many working hours before the deadline.
+    "cases.warn_workhours": 8,
+    # Escalation chain: level 1 = the handling unit's leader (department leader / community),
+    # level 2 = the street's leaders. Overdue cases climb one level per this many working days.
+    "cases.escalate_every_workdays": 1,
+    "cases.max_escalation_level": 2,
+    # Routing: below this classifier confidence the case goes to the dispatch desk.
+    "cases.routing_min_confidence": 0.55,
+    "cases.auto_dispatch": True,
+    # Likely duplicates: same category, within this distance, received within these days.
+    "cases.duplicate_radius_m": 150,
+    "cases.duplicate_days": 7,
+    # Three rates (接诉即办). 满意率 = (satisfied + basic_weight × basically satisfied) / valid.
+    "cases.rates": {
+        "basic_satisfied_weight": 0.9,
+        "weight_response": 0.1,
+        "weight_resolution": 0.5,
+        "weight_satisfaction": 0.4,
+    },
+    # Photos at intake.
+    "cases.max_photos": 3,
+    "cases.max_photo_bytes": 5 * 1024 * 1024,
+}
+
+
+def _load() -> dict[str, Any]:
+    data = cache.get(CACHE_KEY)
+    if data is None:
+        from shanzhi.core.models import SiteSetting
+
+        data = dict(SiteSetting.objects.filter(key__startswith="cases.").values_list("key", "value"))
+        cache.set(CACHE_KEY, data, 60)
+    return data
+
+
+def get(key: str) -> Any:
+    """The configured value, or the default (dict defaults are merged key by key)."""
+    default = DEFAULTS[key]
+    value = _load().get(key, default)
+    if isinstance(default, dict) and isinstance(value, dict):
+        return {**default, **value}
+    return value
+
+
+def clear_cache() -> None:
+    cache.delete(CACHE_KEY)
+
+
+def setting_set(*, key: str, value: Any, actor) -> None:
+    """Change one constant (audited)."""
+    from shanzhi.core import services
+    from shanzhi.core.models import SiteSetting
+
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    obj = SiteSetting.objects.filter(key=key).first()
+    if obj is None:
+        obj = SiteSetting.objects.create(key=key, value=value)
+        services.audit_log(actor=actor, action="create", obj=obj, changes={"value": value})
+    else:
+        old = obj.value
+        obj.value = value
+        obj.save(update_fields=["value"])
+        services.audit_log(actor=actor, action="update", obj=obj, changes={"value": [old, value]})
+    clear_cache()

@@ -1,0 +1,533 @@
+"""Cases (群众诉求 / 12345 / 企业诉求 / 协调事项 / 巡查发现 / 吹哨): the record, its append-only
+timeline, attachments, call-backs, 吹哨报到 summons, the category taxonomy, keyword routing rules
+and stored routing models.
+
+State changes go through `shanzhi.cases.services.case_transition` only (table in
+`shanzhi.cases.workflow`); nothing here has business rules in `save()`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.core.models import BaseModel
+from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
+
+LON_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
+LAT_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Category(BaseModel):
+    """A two-level taxonomy: top-level categories (城乡建设 …) and their sub-categories. The
+    sub-category code is also the Open311 service code."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    default_department = models.ForeignKey(
+        "orgs.Department",
+        verbose_name=_("default department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deadline_workdays = models.PositiveIntegerField(
+        _("deadline (working days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the deadline of the request's nature applies."),
+    )
+    deadline_workhours = models.PositiveIntegerField(
+        _("deadline (working hours)"), null=True, blank=True, help_text=_("Used instead of days when set.")
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    keywords = models.CharField(
+        _("keywords"), max_length=500, blank=True, help_text=_("Separated by commas; used to suggest this category.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=100)
+    is_generated = models.BooleanField(_("generated demo data"), default=False)
+
+    scope_rule = ScopeRule(department="default_department_id", staff_reference=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def top(self) -> Category:
+        return self.parent if self.parent_id else self
+
+
+class KeywordRule(BaseModel):
+    """A routing rule that overrides the text classifier: when the text contains any keyword,
+    the case goes to this department (and category, if set)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    keywords = models.CharField(_("keywords"), max_length=500, help_text=_("Separated by commas."))
+    department = models.ForeignKey(
+        "orgs.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    priority = models.PositiveIntegerField(_("rule priority"), default=100, help_text=_("Lower runs first."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope_rule = ScopeRule(department="department_id", staff_reference=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        verbose_name = _("keyword rule")
+        verbose_name_plural = _("keyword rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.replace("，", ",").split(",") if k.strip()]
+
+
+class CaseQuerySet(ScopedQuerySet):
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATES)
+
+    def overdue(self, now):
+        return self.open().exclude(status=Case.Status.SUSPENDED).filter(deadline__lt=now)
+
+    def in_grid(self, grid):
+        return self.filter(grid=grid)
+
+
+class CaseManager(models.Manager.from_queryset(CaseQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(is_deleted=False)
+
+
+class Case(BaseModel):
+    """One request, complaint, report, enterprise request, coordination item or finding."""
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", _("Public request")
+        HOTLINE = "hotline", _("Hotline call")
+        ENTERPRISE = "enterprise", _("Enterprise request")
+        COORDINATION = "coordination", _("Coordination item")
+        FINDING = "finding", _("Patrol finding")
+        WHISTLE = "whistle", _("Whistle-blowing")
+
+    class Nature(models.TextChoices):
+        CONSULTATION = "consultation", _("Consultation")
+        HELP = "help", _("Request for help")
+        COMPLAINT = "complaint", _("Complaint")
+        REPORT = "report", _("Report of wrongdoing")
+        SUGGESTION = "suggestion", _("Suggestion")
+        PRAISE = "praise", _("Praise")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Public web form")
+        HOTLINE = "hotline", _("Hotline")
+        STAFF = "staff", _("Staff entry")
+        API = "api", _("REST API")
+        OPEN311 = "open311", _("Open311")
+        PATROL = "patrol", _("Patrol")
+        PROJECT = "project", _("Project")
+        IMPORT = "import", _("Import")
+        DEMO = "demo", _("Demo data")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ACCEPTED = "accepted", _("Accepted")
+        DISPATCHED = "dispatched", _("Dispatched")
+        SIGNED = "signed", _("Signed for")
+        IN_PROGRESS = "in_progress", _("In progress")
+        REPLIED = "replied", _("Replied")
+        VERIFIED = "verified", _("Verified")
+        CALLED_BACK = "called_back", _("Called back")
+        CLOSED = "closed", _("Closed")
+        ARCHIVED = "archived", _("Archived")
+        RETURNED = "returned", _("Returned")
+        SUSPENDED = "suspended", _("Suspended")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASIC = "basic", _("Basically satisfied")
+        UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+    class RoutedBy(models.TextChoices):
+        MANUAL = "manual", _("Staff")
+        RULE = "rule", _("Keyword rule")
+        CATEGORY = "category", _("Category default")
+        CLASSIFIER = "classifier", _("Text classifier")
+        DISPATCH = "dispatch", _("Dispatch desk")
+
+    code = models.CharField(_("tracking code"), max_length=32, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REQUEST, db_index=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.WEB)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    description = models.TextField(_("description"))
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    nature = models.CharField(_("nature"), max_length=20, choices=Nature.choices, default=Nature.HELP)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+
+    grid = models.ForeignKey(
+        "orgs.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    community = models.ForeignKey(
+        "orgs.Community",
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    department = models.ForeignKey(
+        "orgs.Department",
+        verbose_name=_("handling department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    longitude = models.FloatField(_("longitude"), null=True, blank=True, validators=LON_VALIDATORS)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True, validators=LAT_VALIDATORS)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    sign_deadline = models.DateTimeField(_("sign-for deadline"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    signed_on_time = models.BooleanField(_("signed for on time"), null=True, blank=True)
+    completed_on_time = models.BooleanField(_("completed on time"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("deadline warning sent at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    supervised = models.BooleanField(_("under supervision (督办)"), default=False)
+    was_suspended = models.BooleanField(_("suspended at some time (excluded from on-time counts)"), default=False)
+    suspended_from = models.CharField(_("suspended from status"), max_length=20, blank=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    extension_days_requested = models.PositiveSmallIntegerField(
+        _("extension requested (working days)"), null=True, blank=True
+    )
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    rework_count = models.PositiveSmallIntegerField(_("rework"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    reply = models.TextField(_("reply to the reporter"), blank=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_cases",
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
+    enterprise = models.ForeignKey(
+        "orgs.Enterprise",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_cases",
+        help_text=_("企业家直通车: the leader who answers for an enterprise request."),
+    )
+
+    origin_type = models.ForeignKey(
+        ContentType, verbose_name=_("origin type"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    origin_id = models.CharField(_("origin id"), max_length=64, blank=True)
+    origin = GenericForeignKey("origin_type", "origin_id")
+
+    routed_by = models.CharField(_("routed by"), max_length=20, choices=RoutedBy.choices, blank=True)
+    routing_reason = models.CharField(_("routing reason"), max_length=500, blank=True)
+    routing_confidence = models.FloatField(_("routing confidence"), null=True, blank=True)
+    suggested_category = models.ForeignKey(
+        Category,
+        verbose_name=_("suggested category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True, unique=True)
+    is_whistle = models.BooleanField(_("whistle blown (吹哨)"), default=False)
+
+    # The latest valid call-back (有效回访), kept on the case so that the three rates are one
+    # aggregate over one table.
+    callback_valid = models.BooleanField(_("valid call-back"), default=False, db_index=True)
+    callback_contacted = models.BooleanField(_("contacted"), null=True, blank=True)
+    callback_resolved = models.BooleanField(_("resolved"), null=True, blank=True)
+    callback_satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
+
+    public_rating = models.PositiveSmallIntegerField(
+        _("public rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    public_rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    is_generated = models.BooleanField(_("generated demo data"), default=False)
+
+    objects = CaseManager()
+
+    scope_rule = ScopeRule(
+        community="community_id",
+        grid="grid_id",
+        department=("department_id", "summons__department_id"),
+        owner="reporter_id",
+    )
+    personal_fields = ("reporter_name", "reporter_phone")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["category", "received_at"]),
+            models.Index(fields=["department", "received_at"]),
+            models.Index(fields=["community", "received_at"]),
+            models.Index(fields=["grid", "received_at"]),
+            models.Index(fields=["origin_type", "origin_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title or self.description[:30]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATES
+
+    @property
+    def public_status(self) -> str:
+        """Open311-style public status: open / closed."""
+        return "closed" if self.status in CLOSED_STATES or self.status in HANDLED_STATES else "open"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cases:case_detail", args=[self.pk])
+
+
+CLOSED_STATES = frozenset({Case.Status.CLOSED, Case.Status.ARCHIVED, Case.Status.CANCELLED})
+# Handled (a reply exists): the public may rate from here on.
+HANDLED_STATES = frozenset(
+    {Case.Status.REPLIED, Case.Status.VERIFIED, Case.Status.CALLED_BACK, Case.Status.CLOSED, Case.Status.ARCHIVED}
+)
+
+
+class CaseEvent(models.Model):
+    """The append-only timeline of a case: who, when, what, why, with attachments."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("acting unit"), max_length=100, blank=True)
+    action = models.CharField(_("action"), max_length=30, db_index=True)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    is_public = models.BooleanField(_("shown to the public"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_rule = ScopeRule(
+        community="case__community_id",
+        grid="case__grid_id",
+        department=("case__department_id", "case__summons__department_id"),
+        owner="case__reporter_id",
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case timeline")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("Case events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("Case events are append-only.")
+
+
+def attachment_path(instance: CaseAttachment, filename: str) -> str:
+    return f"cases/{instance.case_id}/{filename}"
+
+
+class CaseAttachment(BaseModel):
+    """A photo or document attached to a case (at intake or to a timeline event). Images are
+    re-encoded on upload so that EXIF metadata (GPS, device) is not stored."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent,
+        verbose_name=_("timeline event"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    is_public = models.BooleanField(_("shown to the public"), default=True)
+
+    scope_rule = ScopeRule(
+        community="case__community_id",
+        grid="case__grid_id",
+        department=("case__department_id", "case__summons__department_id"),
+        owner="case__reporter_id",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class CallBack(BaseModel):
+    """A call-back (回访) to the reporter: contacted? resolved? satisfied?"""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="callbacks")
+    contacted = models.BooleanField(_("contacted"))
+    resolved = models.BooleanField(_("resolved"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Case.Satisfaction.choices, blank=True)
+    is_valid = models.BooleanField(_("valid call-back"), default=True)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"))
+
+    scope_rule = ScopeRule(
+        community="case__community_id",
+        grid="case__grid_id",
+        department=("case__department_id", "case__summons__department_id"),
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("call-back")
+        verbose_name_plural = _("call-backs")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_satisfaction_display()}"
+
+
+class CaseSummons(BaseModel):
+    """吹哨报到: one department summoned to a case; the lead department closes it."""
+
+    class Status(models.TextChoices):
+        SUMMONED = "summoned", _("Summoned")
+        ARRIVED = "arrived", _("Arrived")
+        REPORTED = "reported", _("Reported")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="summons")
+    department = models.ForeignKey(
+        "orgs.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="case_summons"
+    )
+    is_lead = models.BooleanField(_("lead department"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUMMONED)
+    summoned_at = models.DateTimeField(_("summoned at"))
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    report = models.TextField(_("report of its part"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("rating by the summoner"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
+    scope_rule = ScopeRule(community="case__community_id", grid="case__grid_id", department="department_id")
+
+    class Meta:
+        ordering = ["-is_lead", "id"]
+        verbose_name = _("summons")
+        verbose_name_plural = _("summonses (吹哨报到)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "department"], condition=models.Q(is_deleted=False), name="cases_summons_unique_live"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.department}"
+
+
+class RoutingModel(models.Model):
+    """A trained text classifier (pickled by the platform itself; never uploaded)."""
+
+    class Target(models.TextChoices):
+        DEPARTMENT = "department", _("Department")
+        CATEGORY = "category", _("Category")
+
+    target = models.CharField(_("predicts"), max_length=20, choices=Target.choices)
+    created_at = models.DateTimeField(_("trained at"), auto_now_add=True)
+    samples = models.PositiveIntegerField(_("training cases"))
+    labels = models.JSONField(_("labels"), default=list)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    data = models.BinaryField(_("model"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("routing model")
+        verbose_name_plural = _("routing models")
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.created_at:%Y-%m-%d %H:%M} ({self.samples})"

@@ -1,0 +1,193 @@
+"""Routing of a case: location → grid → community (point in polygon), text → department
+(keyword rules first, then the category's default department, then the text classifier
+trained from assigned cases). Anything uncertain goes to the dispatch desk with the reason —
+never a silent wrong assignment.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from shanzhi.cases import conf
+from shanzhi.cases.models import Case, Category, KeywordRule, RoutingModel
+from shanzhi.cases.routing.classifier import Prediction, TextClassifier
+from shanzhi.orgs.models import Department, Grid
+
+_lock = threading.Lock()
+_models: dict[str, tuple[int, TextClassifier]] = {}
+_checked: dict[str, float] = {}
+_rules: dict[str, tuple[float, list[tuple[list[str], int, int | None, str]]]] = {}
+CACHE_SECONDS = 30
+
+
+@dataclass
+class Decision:
+    grid: Grid | None = None
+    community_id: int | None = None
+    department: Department | None = None
+    category: Category | None = None
+    suggested_category: Category | None = None
+    routed_by: str = ""
+    confidence: float | None = None
+    reasons: list[str] = field(default_factory=list)
+    confident: bool = True  # False: left at the dispatch desk for a person to decide
+
+    @property
+    def reason(self) -> str:
+        return "；".join(self.reasons)[:500]
+
+
+def clear_caches() -> None:
+    with _lock:
+        _models.clear()
+        _checked.clear()
+        _rules.clear()
+
+
+def classifier(target: str) -> TextClassifier | None:
+    """The active trained model for `target`, loaded once and reloaded when a newer one is stored."""
+    now = time.monotonic()
+    cached = _models.get(target)
+    if cached and now - _checked.get(target, 0) < CACHE_SECONDS:
+        return cached[1]
+    latest = RoutingModel.objects.filter(target=target, is_active=True).values_list("pk", flat=True).first()
+    with _lock:
+        _checked[target] = now
+        if latest is None:
+            _models.pop(target, None)
+            return None
+        if cached and cached[0] == latest:
+            return cached[1]
+        row = RoutingModel.objects.get(pk=latest)
+        model = TextClassifier.from_bytes(bytes(row.data))
+        _models[target] = (latest, model)
+        return model
+
+
+def keyword_rules() -> list[tuple[list[str], int, int | None, str]]:
+    now = time.monotonic()
+    cached = _rules.get("rules")
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    rules = [
+        (r.keyword_list(), r.department_id, r.category_id, r.name)
+        for r in KeywordRule.objects.filter(is_active=True).order_by("priority", "id")
+    ]
+    _rules["rules"] = (now, rules)
+    return rules
+
+
+def dispatch_desk() -> Department | None:
+    return Department.objects.filter(kind=Department.Kind.DISPATCH).order_by("sort_order", "pk").first()
+
+
+def _fmt_terms(pred: Prediction) -> str:
+    return "、".join(t for t, _c in pred.reason_terms[:4])
+
+
+def locate(lon: float | None, lat: float | None) -> Grid | None:
+    if lon is None or lat is None:
+        return None
+    from shanzhi.orgs.services import locate_grid
+
+    return locate_grid(lon, lat)
+
+
+def route(
+    *,
+    text: str,
+    category: Category | None = None,
+    longitude: float | None = None,
+    latitude: float | None = None,
+    grid: Grid | None = None,
+    department: Department | None = None,
+) -> Decision:
+    d = Decision(category=category)
+    min_conf = float(conf.get("cases.routing_min_confidence"))
+
+    # Where: the grid, then its community.
+    if grid is not None:
+        d.grid = grid
+        d.reasons.append(_("grid given: %(g)s") % {"g": grid.name})
+    elif longitude is not None and latitude is not None:
+        d.grid = locate(longitude, latitude)
+        if d.grid is None:
+            d.confident = False
+            d.reasons.append(_("the location is outside every grid"))
+        else:
+            d.reasons.append(_("location in grid %(g)s") % {"g": d.grid.name})
+    else:
+        d.confident = False
+        d.reasons.append(_("no map location: the dispatch desk places it"))
+    if d.grid is not None:
+        d.community_id = d.grid.community_id
+
+    # Category suggestion when none was chosen.
+    if category is None and text:
+        model = classifier(RoutingModel.Target.CATEGORY)
+        if model is not None:
+            pred = model.predict(text)
+            cat = Category.objects.filter(code=pred.label, is_active=True).first()
+            if cat is not None:
+                d.suggested_category = cat
+                if pred.confidence >= min_conf:
+                    d.category = cat
+                    d.reasons.append(_("category %(c)s suggested (%(p).0f%%)") % {"c": cat, "p": pred.confidence * 100})
+
+    # Who: a person's choice, keyword rules, the category's department, the classifier.
+    if department is not None:
+        d.department, d.routed_by = department, Case.RoutedBy.MANUAL
+        d.reasons.append(_("department chosen by staff"))
+        return d
+    for keywords, dept_id, cat_id, name in keyword_rules():
+        hit = next((k for k in keywords if k and k in text), None)
+        if hit:
+            d.department = Department.objects.filter(pk=dept_id).first()
+            d.routed_by = Case.RoutedBy.RULE
+            d.confidence = 1.0
+            if cat_id and d.category is None:
+                d.category = Category.objects.filter(pk=cat_id).first()
+            d.reasons.append(_("keyword rule “%(r)s”: “%(k)s”") % {"r": name, "k": hit})
+            break
+    if d.department is None and d.category is not None and d.category.default_department_id:
+        d.department = d.category.default_department
+        d.routed_by = Case.RoutedBy.CATEGORY
+        d.reasons.append(_("default department of category %(c)s") % {"c": d.category})
+    if d.department is None:
+        model = classifier(RoutingModel.Target.DEPARTMENT)
+        pred = model.predict(text) if model is not None and text else None
+        dept = Department.objects.filter(code=pred.label).first() if pred else None
+        if pred is None:
+            d.confident = False
+            d.reasons.append(_("no trained routing model yet"))
+        elif dept is None:
+            d.confident = False
+            d.reasons.append(_("the model suggests an unknown department %(d)s") % {"d": pred.label})
+        else:
+            d.confidence = pred.confidence
+            terms = _fmt_terms(pred)
+            if pred.confidence >= min_conf:
+                d.department, d.routed_by = dept, Case.RoutedBy.CLASSIFIER
+                d.reasons.append(
+                    _("text classifier: %(d)s (%(p).0f%%; words: %(t)s)")
+                    % {"d": dept.name, "p": pred.confidence * 100, "t": terms}
+                )
+            else:
+                d.confident = False
+                d.reasons.append(
+                    _("low confidence: %(d)s only %(p).0f%% (words: %(t)s)")
+                    % {"d": dept.name, "p": pred.confidence * 100, "t": terms}
+                )
+    if not d.confident or d.department is None:
+        suggestion = d.department
+        d.department = dispatch_desk()
+        d.routed_by = Case.RoutedBy.DISPATCH
+        d.confident = False
+        if suggestion is not None and suggestion != d.department:
+            d.reasons.append(_("suggested department: %(d)s") % {"d": suggestion.name})
+        d.reasons.append(_("sent to the dispatch desk"))
+    return d

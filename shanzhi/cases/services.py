@@ -1,0 +1,1048 @@
+"""Every write of the cases app: `case_<verb>(*, actor, …)`, atomic, audited, with a timeline.
+
+- `case_create`: intake from any channel (web, hotline, API, Open311, patrol, project …),
+  idempotent by key, routed, deadline on working days.
+- `case_transition`: the ONE place a case changes state (table in `workflow.py`).
+- `case_merge`, `case_callback`, `case_whistle`, `case_rate_public` … are thin wrappers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import math
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shanzhi.cases import conf, hooks, router, workflow
+from shanzhi.cases.models import (
+    CLOSED_STATES,
+    HANDLED_STATES,
+    CallBack,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseSummons,
+    Category,
+)
+from shanzhi.core import services as core_services
+from shanzhi.core import workdays
+from shanzhi.core.errors import ConflictError
+from shanzhi.core.models import AuditEvent
+from shanzhi.core.scoping import CHANGE
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
+SYSTEM_LABEL = "system"
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def new_code(at: datetime.datetime | None = None) -> str:
+    """<prefix><yymmdd><8 random characters>: short, and not guessable from a neighbour's code."""
+    at = timezone.localtime(at or timezone.now())
+    rand = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{conf.get('cases.code_prefix')}{at:%y%m%d}{rand}"
+
+
+def nature_workdays(nature: str) -> int:
+    table = conf.get("cases.deadline_workdays_by_nature")
+    return int(table.get(nature, table.get("help", 10)))
+
+
+def compute_deadline(
+    *,
+    start: datetime.datetime,
+    nature: str,
+    kind: str,
+    category: Category | None,
+    workdays_override: int | None = None,
+) -> datetime.datetime:
+    """Deadline on China's working days: explicit days, else the sub-category's hours or days,
+    else the nature's days (2 / 10 / 15); enterprise requests at most the 直通车 limit."""
+    if workdays_override is not None:
+        return workdays.deadline_after(start, workdays=int(workdays_override))
+    if category is not None and category.deadline_workhours:
+        return workdays.deadline_after(start, workhours=category.deadline_workhours)
+    days = (
+        category.deadline_workdays if category is not None and category.deadline_workdays else nature_workdays(nature)
+    )
+    if kind == Case.Kind.ENTERPRISE:
+        days = min(days, int(conf.get("cases.enterprise_deadline_workdays")))
+    return workdays.deadline_after(start, workdays=days)
+
+
+def _validate_location(longitude, latitude) -> tuple[float | None, float | None]:
+    if longitude in (None, "") and latitude in (None, ""):
+        return None, None
+    if longitude in (None, "") or latitude in (None, ""):
+        raise ValidationError({"longitude": _("Give both longitude and latitude, or neither.")})
+    try:
+        lon, lat = float(longitude), float(latitude)
+    except (TypeError, ValueError):
+        raise ValidationError({"longitude": _("Coordinates must be numbers.")}) from None
+    if not (math.isfinite(lon) and math.isfinite(lat)) or not -180 <= lon <= 180 or not -90 <= lat <= 90:
+        raise ValidationError({"longitude": _("Coordinates out of range (longitude −180…180, latitude −90…90).")})
+    return lon, lat
+
+
+def clean_photo(upload) -> tuple[ContentFile, str]:
+    """Check an uploaded photo (an image, ≤ the size limit) and re-encode it without metadata
+    (EXIF GPS position, camera). Raises ValidationError for anything else."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    limit = int(conf.get("cases.max_photo_bytes"))
+    size = getattr(upload, "size", None)
+    if size is None:
+        raw = upload.read()
+        size = len(raw)
+    else:
+        if size > limit:
+            raise ValidationError(_("Each photo must be at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)})
+        raw = upload.read()
+    if size > limit or len(raw) > limit:
+        raise ValidationError(_("Each photo must be at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)})
+    try:
+        with Image.open(io.BytesIO(raw)) as probe:
+            probe.verify()
+        img = Image.open(io.BytesIO(raw))
+        fmt = (img.format or "").upper()
+        if fmt not in {"JPEG", "PNG", "WEBP", "GIF"}:
+            raise ValidationError(_("Photos must be JPEG, PNG, WebP or GIF images."))
+        if img.width * img.height > 60_000_000:
+            raise ValidationError(_("The image is too large."))
+        img = ImageOps.exif_transpose(img)
+        out = io.BytesIO()
+        if fmt == "JPEG":
+            img.convert("RGB").save(out, format="JPEG", quality=88)  # no exif= → no metadata
+            ext = "jpg"
+        else:
+            if img.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                img = img.convert("RGBA")
+            img.save(out, format="PNG")
+            ext = "png"
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(_("Only image files can be attached as photos.")) from None
+    name = f"{secrets.token_hex(8)}.{ext}"
+    return ContentFile(out.getvalue(), name=name), f"image/{'jpeg' if ext == 'jpg' else 'png'}"
+
+
+def _event(
+    case: Case,
+    *,
+    action: str,
+    actor,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    data: dict | None = None,
+    is_public: bool = True,
+    at: datetime.datetime | None = None,
+) -> CaseEvent:
+    label = ""
+    if actor is None:
+        label = SYSTEM_LABEL
+    elif getattr(actor, "department_id", None):
+        label = str(actor.department)
+    elif getattr(actor, "community_id", None):
+        label = str(actor.community)
+    return CaseEvent.objects.create(
+        case=case,
+        at=at or timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=label[:100],
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=core_services._jsonable(data or {}),
+        is_public=is_public,
+    )
+
+
+def _attach(case: Case, photos: Sequence, *, actor, event: CaseEvent | None = None, is_public: bool = True) -> None:
+    limit = int(conf.get("cases.max_photos"))
+    photos = [p for p in photos if p]
+    if len(photos) > limit:
+        raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": limit}})
+    for upload in photos:
+        content, ctype = clean_photo(upload)
+        CaseAttachment.objects.create(
+            case=case,
+            event=event,
+            file=content,
+            content_type=ctype,
+            size=content.size,
+            is_public=is_public,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+
+
+def likely_duplicates(case: Case, limit: int = 5) -> list[Case]:
+    """Open cases of the same category, near the same point, received recently (并单 candidates)."""
+    if case.category_id is None or case.longitude is None or case.latitude is None:
+        return []
+    radius = float(conf.get("cases.duplicate_radius_m"))
+    days = int(conf.get("cases.duplicate_days"))
+    dlat = radius / 111_320
+    dlon = radius / (111_320 * max(math.cos(math.radians(case.latitude)), 0.01))
+    since = case.received_at - datetime.timedelta(days=days)
+    qs = (
+        Case.objects.filter(
+            category_id=case.category_id,
+            received_at__gte=since,
+            received_at__lte=case.received_at + datetime.timedelta(days=days),
+            longitude__range=(case.longitude - dlon, case.longitude + dlon),
+            latitude__range=(case.latitude - dlat, case.latitude + dlat),
+        )
+        .exclude(pk=case.pk)
+        .exclude(status=Case.Status.CANCELLED)
+        .order_by("received_at")
+    )
+    out = []
+    for other in qs[: limit * 3]:
+        dist = _distance_m(case.longitude, case.latitude, other.longitude, other.latitude)
+        if dist <= radius:
+            out.append(other)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _distance_m(lon1, lat1, lon2, lat2) -> float:
+    r = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+# ----------------------------------------------------------------------------- intake
+
+
+def case_create(
+    *,
+    actor,
+    description: str,
+    source: str,
+    kind: str = Case.Kind.REQUEST,
+    title: str = "",
+    category: Category | None = None,
+    nature: str | None = None,
+    longitude: float | None = None,
+    latitude: float | None = None,
+    address: str = "",
+    grid=None,
+    department=None,
+    deadline: datetime.datetime | None = None,
+    deadline_workdays: int | None = None,
+    origin=None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    enterprise=None,
+    photos: Sequence = (),
+    idempotency_key: str | None = None,
+    auto_route: bool = True,
+    priority: int | None = None,
+    leader=None,
+    received_at: datetime.datetime | None = None,
+) -> Case:
+    """Create a case from any channel: validate, route (unless grid and department are given),
+    set the deadline on working days, store photos without metadata, write the timeline.
+
+    A retry with the same `idempotency_key` returns the case the first call created.
+    Raises ValidationError (→ 400) for bad input; nothing is stored then.
+    """
+    if idempotency_key:
+        existing = Case.all_objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return _case_create(
+                actor=actor,
+                description=description,
+                source=source,
+                kind=kind,
+                title=title,
+                category=category,
+                nature=nature,
+                longitude=longitude,
+                latitude=latitude,
+                address=address,
+                grid=grid,
+                department=department,
+                deadline=deadline,
+                deadline_workdays=deadline_workdays,
+                origin=origin,
+                reporter_name=reporter_name,
+                reporter_phone=reporter_phone,
+                enterprise=enterprise,
+                photos=photos,
+                idempotency_key=idempotency_key or None,
+                auto_route=auto_route,
+                priority=priority,
+                leader=leader,
+                received_at=received_at,
+            )
+    except IntegrityError:
+        if idempotency_key:
+            existing = Case.all_objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:  # a concurrent retry won the race
+                return existing
+        raise
+
+
+def _case_create(
+    *,
+    actor,
+    description,
+    source,
+    kind,
+    title,
+    category,
+    nature,
+    longitude,
+    latitude,
+    address,
+    grid,
+    department,
+    deadline,
+    deadline_workdays,
+    origin,
+    reporter_name,
+    reporter_phone,
+    enterprise,
+    photos,
+    idempotency_key,
+    auto_route,
+    priority,
+    leader,
+    received_at,
+) -> Case:
+    description = (description or "").strip()
+    errors: dict[str, str] = {}
+    if not description:
+        errors["description"] = _("Describe the problem.")
+    if kind not in Case.Kind.values:
+        errors["kind"] = _("Unknown kind of case.")
+    if source not in Case.Source.values:
+        errors["source"] = _("Unknown source.")
+    if nature is not None and nature not in Case.Nature.values:
+        errors["nature"] = _("Unknown nature of request.")
+    if category is not None and (not isinstance(category, Category) or not category.is_active or category.is_deleted):
+        errors["category"] = _("Unknown category.")
+    if errors:
+        raise ValidationError(errors)
+    lon, lat = _validate_location(longitude, latitude)
+    if len([p for p in photos if p]) > int(conf.get("cases.max_photos")):
+        raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": int(conf.get("cases.max_photos"))}})
+    now = received_at or timezone.now()
+    nature = nature or Case.Nature.HELP
+    text = f"{title} {description}".strip()
+
+    if grid is None and enterprise is not None and lon is None and enterprise.grid_id:
+        grid = enterprise.grid
+        lon, lat = enterprise.longitude, enterprise.latitude
+    if auto_route and not (grid is not None and department is not None):
+        decision = router.route(
+            text=text, category=category, longitude=lon, latitude=lat, grid=grid, department=department
+        )
+    else:
+        decision = router.Decision(
+            grid=grid,
+            community_id=grid.community_id if grid else None,
+            department=department,
+            category=category,
+            routed_by=Case.RoutedBy.MANUAL if department else "",
+            reasons=[_("placed by staff")] if department else [],
+        )
+        if department is None:
+            decision.department = router.dispatch_desk()
+            decision.routed_by = Case.RoutedBy.DISPATCH
+            decision.confident = False
+    category = decision.category
+    if category is not None and priority is None:
+        priority = category.priority
+    if kind == Case.Kind.ENTERPRISE and priority is None:
+        priority = 3
+
+    case = Case(
+        code=new_code(now),
+        kind=kind,
+        source=source,
+        title=(title or description[:40]).strip()[:200],
+        description=description,
+        category=category,
+        nature=nature,
+        status=Case.Status.RECEIVED,
+        priority=priority or 2,
+        grid=decision.grid,
+        community_id=decision.community_id,
+        department=decision.department,
+        longitude=lon,
+        latitude=lat,
+        address=(address or "")[:300],
+        received_at=now,
+        reporter_name=(reporter_name or "").strip()[:50],
+        reporter_phone=(reporter_phone or "").strip()[:30],
+        enterprise=enterprise,
+        leader=leader,
+        routed_by=decision.routed_by,
+        routing_reason=decision.reason,
+        routing_confidence=decision.confidence,
+        suggested_category=decision.suggested_category,
+        idempotency_key=idempotency_key,
+        reporter=actor if getattr(actor, "pk", None) and getattr(actor, "role", "") == "resident" else None,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if enterprise is not None and case.community_id is None:
+        case.community_id = enterprise.community_id
+    if origin is not None:
+        case.origin_type = ContentType.objects.get_for_model(origin)
+        case.origin_id = str(origin.pk)
+    case.deadline = deadline or compute_deadline(
+        start=now, nature=nature, kind=kind, category=category, workdays_override=deadline_workdays
+    )
+    case.updated_by = case.created_by
+    case.full_clean(exclude=["created_by", "updated_by", "deleted_by", "code"])
+    case.save()
+    ev = _event(
+        case,
+        action="create",
+        actor=actor,
+        to_status=case.status,
+        at=now,
+        note=_("Received via %(s)s.") % {"s": case.get_source_display()},
+        data={"routing": case.routing_reason},
+    )
+    _attach(case, photos, actor=actor, event=ev)
+    core_services.audit_log(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=case, changes=core_services.snapshot(case)
+    )
+    # Confident routing dispatches at once (Beijing: within minutes); otherwise the desk decides.
+    if decision.confident and case.department_id and conf.get("cases.auto_dispatch"):
+        _apply(
+            case,
+            "dispatch",
+            actor=None,
+            note=_("Dispatched automatically: %(r)s") % {"r": case.routing_reason},
+            params={"department": case.department, "auto": True},
+        )
+    transaction.on_commit(lambda: _notify(case.pk, "create"))
+    return case
+
+
+# ----------------------------------------------------------------------------- capabilities
+
+
+def capabilities(actor, case: Case) -> set[str]:
+    """What the actor may do to this case in the workflow table's terms (scope is checked apart)."""
+    if actor is None:
+        return {workflow.SYSTEM}
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return set()
+    role = getattr(actor, "role", "")
+    if actor.is_superuser or role == "admin":
+        return {workflow.DISPATCH, workflow.HANDLE, workflow.LEAD, workflow.SUMMONER, workflow.SUMMONED}
+    caps: set[str] = set()
+    if role == "leader":
+        caps |= {workflow.LEAD, workflow.DISPATCH, workflow.SUMMONER}
+    elif role == "dept" and actor.department_id:
+        dept = actor.department
+        if dept.kind == "dispatch":
+            caps |= {workflow.DISPATCH, workflow.SUMMONER}
+        if case.department_id == actor.department_id:
+            caps.add(workflow.HANDLE)
+        if case.summons.filter(department_id=actor.department_id, is_deleted=False).exists():
+            caps.add(workflow.SUMMONED)
+    elif role == "community":
+        caps |= {workflow.DISPATCH, workflow.SUMMONER}
+        if _locally_handled(case):
+            caps.add(workflow.HANDLE)
+    elif role == "grid":
+        caps.add(workflow.SUMMONER)
+        if _locally_handled(case):
+            caps.add(workflow.HANDLE)
+    return caps
+
+
+def _locally_handled(case: Case) -> bool:
+    """No department: the community / grid handles the case itself (社区自办)."""
+    return case.department_id is None
+
+
+def _in_scope(actor, case: Case) -> bool:
+    if actor is None:
+        return True
+    return Case.objects.filter(pk=case.pk).restrict(actor, CHANGE).exists()
+
+
+def available_actions(actor, case: Case) -> list[str]:
+    if actor is not None and not actor.has_perm("cases.change_case"):
+        return []
+    if not _in_scope(actor, case):
+        return []
+    caps = capabilities(actor, case)
+    return [a for a in workflow.allowed_actions(case.status, caps) if a in workflow.STAFF_ACTIONS]
+
+
+# ----------------------------------------------------------------------------- transitions
+
+
+def case_transition(
+    *,
+    case: Case,
+    action: str,
+    actor,
+    note: str = "",
+    expected_version: int | None = None,
+    photos: Sequence = (),
+    **params: Any,
+) -> Case:
+    """Apply one workflow action. The one place a case's state changes.
+
+    Locks the row; refuses a stale `expected_version` or a state that changed since the caller
+    read it (ConflictError → 409); checks the table, the role, the scope and the guards
+    (ValidationError → 400, PermissionDenied → 403); writes the timeline event and the audit
+    row; recomputes deadlines; notifies and calls origin handlers after commit.
+    `actor=None` is the system (periodic job).
+    """
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().filter(pk=case.pk).first()
+        if locked is None:
+            raise ValidationError(_("This case no longer exists."))
+        if expected_version is not None and locked.version != expected_version:
+            raise ConflictError(
+                _("Someone else changed this case first (now: %(s)s). Reload the page and try again.")
+                % {"s": locked.get_status_display()}
+            )
+        if expected_version is None and case.status != locked.status and action not in ("warn", "escalate", "note"):
+            raise ConflictError(
+                _("Someone else changed this case first (now: %(s)s). Reload the page and try again.")
+                % {"s": locked.get_status_display()}
+            )
+        t = workflow.transition_for(locked.status, action)
+        if t is None:
+            raise ValidationError(
+                _("“%(a)s” is not possible while the case is %(s)s.") % {"a": action, "s": locked.get_status_display()}
+            )
+        if actor is not None:
+            if not actor.has_perm("cases.change_case"):
+                raise PermissionDenied(_("Your role may not do this."))
+            if not _in_scope(actor, locked):
+                raise PermissionDenied(_("This case is outside your scope."))
+        if not (t.who & capabilities(actor, locked)):
+            raise PermissionDenied(_("Your role may not take this step on this case."))
+        note = (note or "").strip()
+        if t.needs_note and not note:
+            raise ValidationError({"note": _("Give a reason or a note for this step.")})
+        result = _apply(locked, action, actor=actor, note=note, params=params, photos=photos)
+    for k, v in vars(result).items():  # keep the caller's object fresh
+        if not k.startswith("_"):
+            setattr(case, k, v)
+    return result
+
+
+def _dept_or_error(params: dict, key: str = "department"):
+    from shanzhi.orgs.models import Department
+
+    dept = params.get(key)
+    if dept is not None and not isinstance(dept, Department):
+        dept = Department.objects.filter(pk=dept).first()
+    return dept
+
+
+def _apply(
+    case: Case, action: str, *, actor, note: str = "", params: dict | None = None, photos: Sequence = ()
+) -> Case:
+    """Inside a transaction with `case` locked: guards, effects, timeline, audit."""
+    params = params or {}
+    now = timezone.now()
+    before = case.status
+    after = workflow.next_state(before, action, case.suspended_from)
+    if after is None:
+        raise ValidationError(_("“%(a)s” is not possible now.") % {"a": action})
+    data: dict[str, Any] = {}
+    is_public = True
+    changed: dict[str, Any] = {}
+
+    def setf(**kw):
+        for k, v in kw.items():
+            setattr(case, k, v)
+            changed[k] = v
+
+    if action in ("dispatch", "reassign", "reopen"):
+        dept = _dept_or_error(params)
+        local = bool(params.get("local"))
+        if action == "reassign" and dept is None and not local:
+            raise ValidationError({"department": _("Choose the department to reassign to.")})
+        if action == "dispatch" and dept is None and not local:
+            dept = case.department
+            if dept is None or dept.kind == "dispatch":
+                raise ValidationError({"department": _("Choose the department to dispatch to.")})
+        if dept is not None and dept.kind == "dispatch" and action != "reopen":
+            raise ValidationError({"department": _("Dispatch to a handling department, not to the dispatch desk.")})
+        if action == "reopen":
+            if not (
+                case.callback_satisfaction == Case.Satisfaction.UNSATISFIED
+                or case.callback_resolved is False
+                or params.get("force")
+            ):
+                raise ValidationError(_("Only a case whose call-back was unsatisfied or unresolved can be reopened."))
+            dept = dept or case.department
+            setf(
+                reopen_count=case.reopen_count + 1,
+                deadline=compute_deadline(start=now, nature=case.nature, kind=case.kind, category=case.category),
+                warned_at=None,
+                escalation_level=0,
+                completed_on_time=None,
+                replied_at=None,
+                closed_at=None,
+            )
+        grid = params.get("grid")
+        if grid is not None:
+            setf(grid=grid, community_id=grid.community_id)
+        if dept is not None or local:
+            old = case.department
+            setf(department=None if local else dept)
+            if action in ("reassign", "dispatch") and not params.get("auto") and old != case.department:
+                setf(
+                    routed_by=Case.RoutedBy.MANUAL,
+                    routing_reason=(
+                        _("re-routed by staff: %(a)s → %(b)s")
+                        % {
+                            "a": old.name if old else "—",
+                            "b": case.department.name if case.department else _("community"),
+                        }
+                    )[:500],
+                )
+            data["department"] = case.department.name if case.department else _("community handles it")
+        if "category" in params and params["category"] is not None:
+            setf(category=params["category"])
+        setf(
+            dispatched_at=now,
+            signed_at=None,
+            signed_on_time=None,
+            sign_deadline=workdays.deadline_after(now, workhours=int(conf.get("cases.sign_workhours"))),
+        )
+        if case.deadline is None:
+            setf(
+                deadline=compute_deadline(
+                    start=case.received_at, nature=case.nature, kind=case.kind, category=case.category
+                )
+            )
+    elif action == "sign":
+        setf(signed_at=now, signed_on_time=bool(case.sign_deadline is None or now <= case.sign_deadline))
+    elif action == "return":
+        setf(return_count=case.return_count + 1, department=router.dispatch_desk() or case.department, signed_at=None)
+        data["returned_by"] = str(getattr(actor, "department", "") or "")
+    elif action == "reply":
+        setf(
+            reply=note,
+            replied_at=now,
+            completed_on_time=None if case.was_suspended else bool(case.deadline is None or now <= case.deadline),
+        )
+    elif action == "rework":
+        setf(rework_count=case.rework_count + 1, replied_at=None, completed_on_time=None)
+    elif action == "callback":
+        contacted = bool(params.get("contacted"))
+        resolved = params.get("resolved")
+        satisfaction = params.get("satisfaction") or ""
+        valid = params.get("is_valid", True)
+        if contacted and satisfaction not in Case.Satisfaction.values:
+            raise ValidationError({"satisfaction": _("Record the reporter's satisfaction.")})
+        if contacted and resolved is None:
+            raise ValidationError({"resolved": _("Record whether the problem was resolved.")})
+        if not contacted:
+            satisfaction, resolved = "", False if resolved is None else resolved
+        cb = CallBack.objects.create(
+            case=case,
+            contacted=contacted,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            is_valid=bool(valid),
+            note=note,
+            at=now,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        if cb.is_valid:
+            setf(
+                callback_valid=True,
+                callback_contacted=contacted,
+                callback_resolved=resolved,
+                callback_satisfaction=satisfaction,
+                callback_at=now,
+            )
+        data.update(contacted=contacted, resolved=resolved, satisfaction=satisfaction, valid=bool(valid))
+        is_public = False
+    elif action == "close":
+        setf(closed_at=now)
+    elif action in ("cancel", "merge"):
+        setf(closed_at=now)
+        if action == "merge":
+            target = params.get("into")
+            if not isinstance(target, Case) or target.pk == case.pk:
+                raise ValidationError({"into": _("Choose the case to merge into.")})
+            if target.status in CLOSED_STATES and target.status != Case.Status.CLOSED:
+                raise ValidationError({"into": _("Cannot merge into a cancelled case.")})
+            setf(merged_into=target)
+            data["into"] = target.code
+            note = note or _("Merged into %(c)s (duplicate).") % {"c": target.code}
+        else:
+            data["reason"] = params.get("reason") or "invalid"
+    elif action == "suspend":
+        setf(suspended_from=before, suspended_at=now, was_suspended=True)
+    elif action == "resume":
+        lost = workdays.workdays_between(
+            timezone.localtime(case.suspended_at or now).date(), timezone.localtime(now).date()
+        )
+        if case.deadline is not None and lost > 0:
+            setf(deadline=workdays.deadline_after(case.deadline, workdays=lost))
+        setf(suspended_from="", suspended_at=None)
+        data["deadline_extended_workdays"] = lost
+    elif action == "request_extension":
+        days = params.get("days")
+        try:
+            days = int(days)
+        except (TypeError, ValueError):
+            raise ValidationError({"days": _("Give the number of working days requested.")}) from None
+        if not 1 <= days <= 60:
+            raise ValidationError({"days": _("Between 1 and 60 working days.")})
+        if case.extension_days_requested:
+            raise ValidationError(_("An extension request is already waiting for a decision."))
+        setf(extension_days_requested=days)
+        data["days"] = days
+    elif action in ("approve_extension", "refuse_extension"):
+        if not case.extension_days_requested:
+            raise ValidationError(_("There is no extension request to decide."))
+        if action == "approve_extension":
+            base = max(case.deadline or now, now)
+            setf(deadline=workdays.deadline_after(base, workdays=case.extension_days_requested), warned_at=None)
+        data["days"] = case.extension_days_requested
+        setf(extension_days_requested=None)
+    elif action == "supervise":
+        setf(supervised=True)
+    elif action == "warn":
+        setf(warned_at=now)
+        is_public = False
+    elif action == "escalate":
+        setf(escalation_level=case.escalation_level + 1)
+        data["level"] = case.escalation_level
+        is_public = False
+    elif action == "whistle":
+        _whistle(case, actor=actor, params=params, now=now, data=data, setf=setf)
+    elif action in ("arrive", "report_part"):
+        if actor is None or not getattr(actor, "department_id", None):
+            raise PermissionDenied(_("Only a summoned department reports here."))
+        s = case.summons.filter(department_id=actor.department_id, is_deleted=False).first()
+        if s is None:
+            raise PermissionDenied(_("Your department was not summoned to this case."))
+        if action == "arrive":
+            if s.arrived_at:
+                raise ValidationError(_("Your department has already reported its arrival."))
+            s.arrived_at, s.status = now, CaseSummons.Status.ARRIVED
+        else:
+            s.report, s.reported_at, s.status = note, now, CaseSummons.Status.REPORTED
+            s.arrived_at = s.arrived_at or now
+        s.version = F("version") + 1
+        s.save()
+        data["department"] = s.department.name
+    elif action == "rate_department":
+        s = case.summons.filter(
+            department_id=getattr(params.get("department"), "pk", params.get("department")), is_deleted=False
+        ).first()
+        if s is None:
+            raise ValidationError({"department": _("This department was not summoned to the case.")})
+        try:
+            score = int(params.get("score"))
+        except (TypeError, ValueError):
+            score = 0
+        if not 1 <= score <= 5:
+            raise ValidationError({"score": _("Give a score from 1 to 5.")})
+        s.rating, s.rated_at = score, now
+        s.version = F("version") + 1
+        s.save()
+        data.update(department=s.department.name, score=score)
+    elif action == "note":
+        is_public = bool(params.get("public", False))
+
+    if after != before:
+        setf(status=after)
+    case.updated_by = actor if getattr(actor, "pk", None) else None
+    case.version = F("version") + 1
+    case.save()
+    case.refresh_from_db()
+    ev = _event(
+        case,
+        action=action,
+        actor=actor,
+        from_status=before,
+        to_status=after,
+        note=note,
+        data=data,
+        is_public=is_public,
+        at=now,
+    )
+    if photos:
+        _attach(case, photos, actor=actor, event=ev, is_public=is_public)
+    core_services.audit_log(
+        actor=actor,
+        action=AuditEvent.Action.TRANSITION,
+        obj=case,
+        changes={"action": action, "status": [before, after], **{k: v for k, v in changed.items() if k != "status"}},
+        note=note,
+    )
+    pk = case.pk
+    transaction.on_commit(lambda: _notify(pk, action))
+    if case.origin_type_id:
+        transaction.on_commit(lambda: _origin_hook(pk, action))
+    return case
+
+
+def _whistle(case: Case, *, actor, params: dict, now, data: dict, setf) -> None:
+    from shanzhi.orgs.models import Department
+
+    lead = _dept_or_error(params, "lead")
+    others = params.get("departments") or []
+    depts = [d if isinstance(d, Department) else Department.objects.filter(pk=d).first() for d in others]
+    if lead is None:
+        raise ValidationError({"lead": _("Choose the lead department.")})
+    if any(d is None for d in depts):
+        raise ValidationError({"departments": _("Unknown department.")})
+    depts = [d for d in depts if d.pk != lead.pk]
+    if not depts:
+        raise ValidationError({"departments": _("Summon at least one department besides the lead.")})
+    for d in [lead, *depts]:
+        s = case.summons.filter(department=d, is_deleted=False).first()
+        if s is None:
+            CaseSummons.objects.create(
+                case=case,
+                department=d,
+                is_lead=d.pk == lead.pk,
+                summoned_at=now,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+        elif s.is_lead != (d.pk == lead.pk):
+            s.is_lead = d.pk == lead.pk
+            s.save(update_fields=["is_lead"])
+    setf(
+        is_whistle=True,
+        department=lead,
+        dispatched_at=now,
+        signed_at=None,
+        signed_on_time=None,
+        sign_deadline=workdays.deadline_after(now, workhours=int(conf.get("cases.sign_workhours"))),
+    )
+    data.update(lead=lead.name, departments=[d.name for d in depts])
+
+
+def _origin_hook(pk: int, action: str) -> None:
+    case = Case.objects.filter(pk=pk).first()
+    if case is not None:
+        hooks.call_origin_handler(case, action)
+
+
+# ----------------------------------------------------------------------------- wrappers
+
+
+def case_merge(*, case: Case, into: Case, actor, note: str = "", expected_version: int | None = None) -> Case:
+    """并单: cancel `case` as a duplicate of `into`; its reporter follows `into`'s progress."""
+    result = case_transition(
+        case=case, action="merge", actor=actor, note=note, into=into, expected_version=expected_version
+    )
+    with transaction.atomic():
+        _event(
+            into,
+            action="merged_in",
+            actor=actor,
+            note=_("Case %(c)s merged into this one.") % {"c": case.code},
+            data={"from": case.code},
+        )
+    return result
+
+
+def case_callback(
+    *,
+    case: Case,
+    actor,
+    contacted: bool,
+    resolved: bool | None = None,
+    satisfaction: str = "",
+    note: str = "",
+    is_valid: bool = True,
+    expected_version: int | None = None,
+) -> Case:
+    return case_transition(
+        case=case,
+        action="callback",
+        actor=actor,
+        note=note,
+        contacted=contacted,
+        resolved=resolved,
+        satisfaction=satisfaction,
+        is_valid=is_valid,
+        expected_version=expected_version,
+    )
+
+
+def case_whistle(
+    *, case: Case, actor, lead, departments: Iterable, note: str = "", expected_version: int | None = None
+) -> Case:
+    """吹哨: summon `departments` with `lead` as the lead department."""
+    return case_transition(
+        case=case,
+        action="whistle",
+        actor=actor,
+        note=note,
+        lead=lead,
+        departments=list(departments),
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def case_rate_public(*, case: Case, rating: int, comment: str = "", actor=None) -> Case:
+    """The reporter (anyone with the tracking code) rates the result once, after it was handled."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.status not in HANDLED_STATES:
+        raise ValidationError(_("The case can be rated once it has been handled."))
+    if locked.rated_at is not None:
+        raise ValidationError(_("This case has already been rated."))
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Give a rating from 1 to 5.")})
+    now = timezone.now()
+    locked.public_rating, locked.public_rating_comment, locked.rated_at = rating, (comment or "")[:500], now
+    locked.version = F("version") + 1
+    locked.save(update_fields=["public_rating", "public_rating_comment", "rated_at", "version", "updated_at"])
+    locked.refresh_from_db()
+    _event(locked, action="rate", actor=actor, note=locked.public_rating_comment, data={"rating": rating})
+    core_services.audit_log(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, changes={"public_rating": rating})
+    return locked
+
+
+def case_update_details(*, case: Case, actor, expected_version: int | None = None, **changes) -> Case:
+    """Correct intake details (title, description, category, nature, address, priority)."""
+    allowed = {"title", "description", "category", "nature", "address", "priority", "reporter_name", "reporter_phone"}
+    bad = set(changes) - allowed
+    if bad:
+        raise ValidationError(_("These fields change through the workflow: %(f)s") % {"f": ", ".join(sorted(bad))})
+    return core_services.record_update(case, actor=actor, expected_version=expected_version, **changes)
+
+
+# ----------------------------------------------------------------------------- notifications
+
+
+def _notify(pk: int, action: str) -> None:
+    from shanzhi.accounts.models import User
+    from shanzhi.notifications.services import notification_send
+
+    case = Case.objects.filter(pk=pk).select_related("department", "community").first()
+    if case is None:
+        return
+    url = case.get_absolute_url()
+    recipients: list = []
+    title = ""
+    if action in ("dispatch", "reassign", "reopen", "rework") and case.department_id:
+        recipients = list(User.objects.filter(role="dept", department_id=case.department_id, is_active=True))
+        if case.department_id is None and case.community_id:
+            recipients = list(User.objects.filter(role="community", community_id=case.community_id))
+        title = _("New case to handle: %(c)s") % {"c": case.code}
+    elif action == "whistle":
+        ids = list(case.summons.values_list("department_id", flat=True))
+        recipients = list(User.objects.filter(role="dept", department_id__in=ids, is_active=True))
+        title = _("Your department is summoned (吹哨报到): %(c)s") % {"c": case.code}
+    elif action in ("warn", "escalate", "supervise"):
+        recipients = (
+            list(User.objects.filter(role="dept", department_id=case.department_id, is_active=True))
+            if case.department_id
+            else []
+        )
+        if (action == "escalate" and case.escalation_level >= 2) or action == "supervise":
+            recipients += list(User.objects.filter(role="leader", is_active=True))
+        elif action == "escalate" and case.department_id and case.department.leader_id:
+            recipients.append(case.department.leader)
+        if action == "escalate" and case.community_id:
+            recipients += list(User.objects.filter(role="community", community_id=case.community_id, is_active=True))
+        title = {
+            "warn": _("Deadline near: %(c)s"),
+            "escalate": _("Overdue case escalated: %(c)s"),
+            "supervise": _("督办 notice: %(c)s"),
+        }[action] % {"c": case.code}
+    elif action == "request_extension":
+        recipients = list(User.objects.filter(role="leader", is_active=True))
+        title = _("Extension requested: %(c)s") % {"c": case.code}
+    elif action == "return":
+        recipients = list(User.objects.filter(role="dept", department__kind="dispatch", is_active=True))
+        title = _("Case returned: %(c)s") % {"c": case.code}
+    elif action in ("reply", "close") and case.reporter_id:
+        recipients = [case.reporter]
+        title = _("Your request %(c)s has been answered") % {"c": case.code}
+    if recipients and title:
+        level = "warning" if action in ("warn", "escalate", "supervise") else "info"
+        notification_send(
+            recipients=recipients,
+            title=title,
+            body=case.title,
+            url=url,
+            level=level,
+            kind="case",
+            topic=f"case:{case.pk}",
+        )
+
+
+# ----------------------------------------------------------------------------- deadline job
+
+
+def cases_check_deadlines(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Periodic job: warn before the deadline, escalate overdue cases one level per
+    `cases.escalate_every_workdays` working days. Idempotent within a period."""
+    now = now or timezone.now()
+    warn_hours = int(conf.get("cases.warn_workhours"))
+    every = max(int(conf.get("cases.escalate_every_workdays")), 1)
+    max_level = int(conf.get("cases.max_escalation_level"))
+    warned = escalated = 0
+    active = Case.objects.open().exclude(status=Case.Status.SUSPENDED).exclude(deadline__isnull=True)
+    # Warn: the deadline falls within the next `warn_hours` working hours.
+    horizon = workdays.deadline_after(now, workhours=warn_hours)
+    for case in active.filter(warned_at__isnull=True, deadline__gt=now, deadline__lte=horizon).only("pk", "status")[
+        :5000
+    ]:
+        try:
+            case_transition(case=case, action="warn", actor=None, note=_("The deadline is near."))
+            warned += 1
+        except (ValidationError, ConflictError):
+            continue
+    for case in active.filter(deadline__lt=now, escalation_level__lt=max_level).only(
+        "pk", "status", "deadline", "escalation_level"
+    )[:5000]:
+        late = workdays.workdays_between(timezone.localtime(case.deadline).date(), timezone.localtime(now).date())
+        due_level = min(max_level, 1 + late // every)
+        if case.escalation_level >= due_level:
+            continue
+        try:
+            case_transition(
+                case=case,
+                action="escalate",
+                actor=None,
+                note=_("Overdue: escalated to level %(n)d.") % {"n": case.escalation_level + 1},
+            )
+            escalated += 1
+        except (ValidationError, ConflictError):
+            continue
+    return {"warned": warned, "escalated": escalated}

@@ -1,0 +1,123 @@
+"""The case state machine as a table (pure Python; no database).
+
+`TRANSITIONS[(state, action)] = Transition(to, who)`: `to` is the next state (`SAME` keeps
+the state: overlays such as 督办 or an extension request; `PREVIOUS` returns to the state a
+suspended case came from). `who` names the capabilities allowed to take the step:
+
+- dispatch:  the dispatch desk (派单台 staff, community staff in their community, leaders, admin)
+- handle:    the handling unit (the case's department; community / grid staff when no department)
+- lead:      the street's leaders (approve extensions and suspensions, 督办)
+- summoner:  who may blow the whistle and rate the summoned departments (community, grid, dispatch)
+- summoned:  a department summoned to the case (报到, report its part)
+- system:    the periodic job (deadline warnings, escalation)
+
+`shanzhi.cases.services.case_transition` applies it: lock, check the table, the role and the
+scope, guards, timeline, audit, deadlines, notifications on commit. docs/cases-workflow.md
+draws it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RECEIVED, ACCEPTED, DISPATCHED, SIGNED, IN_PROGRESS = "received", "accepted", "dispatched", "signed", "in_progress"
+REPLIED, VERIFIED, CALLED_BACK, CLOSED, ARCHIVED = "replied", "verified", "called_back", "closed", "archived"
+RETURNED, SUSPENDED, CANCELLED = "returned", "suspended", "cancelled"
+
+STATES = (
+    RECEIVED,
+    ACCEPTED,
+    DISPATCHED,
+    SIGNED,
+    IN_PROGRESS,
+    REPLIED,
+    VERIFIED,
+    CALLED_BACK,
+    CLOSED,
+    ARCHIVED,
+    RETURNED,
+    SUSPENDED,
+    CANCELLED,
+)
+OPEN_STATES = tuple(s for s in STATES if s not in (CLOSED, ARCHIVED, CANCELLED))
+WORKING_STATES = (DISPATCHED, SIGNED, IN_PROGRESS)
+
+SAME = "="
+PREVIOUS = "<"
+
+DISPATCH, HANDLE, LEAD, SUMMONER, SUMMONED, SYSTEM = "dispatch", "handle", "lead", "summoner", "summoned", "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: str
+    who: frozenset[str]
+    needs_note: bool = False
+
+
+def _t(to: str, *who: str, note: bool = False) -> Transition:
+    return Transition(to, frozenset(who), note)
+
+
+TRANSITIONS: dict[tuple[str, str], Transition] = {}
+
+
+def _add(action: str, sources, to: str, *who: str, note: bool = False) -> None:
+    for s in sources:
+        TRANSITIONS[(s, action)] = _t(to, *who, note=note)
+
+
+_add("accept", [RECEIVED], ACCEPTED, DISPATCH)
+_add("dispatch", [RECEIVED, ACCEPTED, RETURNED], DISPATCHED, DISPATCH)
+_add("sign", [DISPATCHED], SIGNED, HANDLE)
+_add("start", [SIGNED], IN_PROGRESS, HANDLE)
+_add("return", [DISPATCHED, SIGNED], RETURNED, HANDLE, note=True)
+_add("reassign", [DISPATCHED, SIGNED, IN_PROGRESS, RETURNED], DISPATCHED, DISPATCH, LEAD, note=True)
+_add("reply", [SIGNED, IN_PROGRESS], REPLIED, HANDLE, note=True)
+_add("verify", [REPLIED], VERIFIED, DISPATCH)
+_add("rework", [REPLIED, VERIFIED], IN_PROGRESS, DISPATCH, LEAD, note=True)
+_add("callback", [VERIFIED], CALLED_BACK, DISPATCH)
+_add("close", [VERIFIED, CALLED_BACK], CLOSED, DISPATCH)
+_add("reopen", [CALLED_BACK, CLOSED], DISPATCHED, DISPATCH, LEAD, note=True)
+_add("archive", [CLOSED], ARCHIVED, DISPATCH)
+_add("cancel", [RECEIVED, ACCEPTED, DISPATCHED, RETURNED], CANCELLED, DISPATCH, note=True)
+_add("merge", [RECEIVED, ACCEPTED, DISPATCHED, RETURNED], CANCELLED, DISPATCH)
+_add("suspend", [ACCEPTED, DISPATCHED, SIGNED, IN_PROGRESS], SUSPENDED, LEAD, note=True)
+_add("resume", [SUSPENDED], PREVIOUS, LEAD)
+_add("request_extension", [SIGNED, IN_PROGRESS], SAME, HANDLE, note=True)
+_add("approve_extension", [SIGNED, IN_PROGRESS], SAME, LEAD)
+_add("refuse_extension", [SIGNED, IN_PROGRESS], SAME, LEAD, note=True)
+_add("supervise", [s for s in OPEN_STATES if s != SUSPENDED], SAME, LEAD, note=True)
+_add("warn", [s for s in OPEN_STATES if s != SUSPENDED], SAME, SYSTEM)
+_add("escalate", [s for s in OPEN_STATES if s != SUSPENDED], SAME, SYSTEM)
+_add("whistle", [ACCEPTED, DISPATCHED, SIGNED, IN_PROGRESS], DISPATCHED, SUMMONER, DISPATCH, LEAD)
+_add("arrive", [DISPATCHED, SIGNED, IN_PROGRESS], SAME, SUMMONED)
+_add("report_part", [DISPATCHED, SIGNED, IN_PROGRESS], SAME, SUMMONED, note=True)
+_add("rate_department", [REPLIED, VERIFIED, CALLED_BACK, CLOSED], SAME, SUMMONER, DISPATCH, LEAD)
+_add("note", list(OPEN_STATES), SAME, HANDLE, DISPATCH, SUMMONED, LEAD, note=True)
+
+ACTIONS = tuple(sorted({a for _s, a in TRANSITIONS}))
+
+# Actions that a person chooses on the case page (the others are taken by the system or by a
+# dedicated form: callback, merge, whistle).
+STAFF_ACTIONS = tuple(a for a in ACTIONS if a not in ("warn", "escalate"))
+
+
+def transition_for(state: str, action: str) -> Transition | None:
+    return TRANSITIONS.get((state, action))
+
+
+def next_state(state: str, action: str, previous: str = "") -> str | None:
+    """The state after `action`, or None when the table forbids it."""
+    t = TRANSITIONS.get((state, action))
+    if t is None:
+        return None
+    if t.to == SAME:
+        return state
+    if t.to == PREVIOUS:
+        return previous or None
+    return t.to
+
+
+def allowed_actions(state: str, capabilities: set[str] | frozenset[str]) -> list[str]:
+    return [a for (s, a), t in TRANSITIONS.items() if s == state and t.who & set(capabilities)]
