@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.generic.detail import SingleObjectMixin
 
@@ -101,7 +101,7 @@ class ActionView(ScopedMixin, SingleObjectMixin, generic.View):
 
     scope_action = CHANGE
     form_class = forms.NoteForm
-    success_text = _l("Done.")
+    success_text = gettext_lazy("Done.")
 
     def get_object(self, queryset=None):
         try:
@@ -155,15 +155,15 @@ class WishList(ObjectListView):
     search_fields = ("title", "code", "claimer_name")
     template_name = "fieldwork/wish_list.html"
     columns = [
-        Column("code", _l("code"), link=True),
-        Column("title", _l("wish")),
-        Column("beneficiary_kind", _l("for whom")),
-        Column("community", _l("community")),
-        Column("budget", _l("budget (yuan)")),
-        Column("deadline", _l("wanted by")),
-        Column("status", _l("status")),
-        Column("claimer_name", _l("claimed by")),
-        Column(lambda w: bool(w.flagged_at) and w.status == Wish.Status.PUBLISHED, _l("near deadline")),
+        Column("code", gettext_lazy("code"), link=True),
+        Column("title", gettext_lazy("wish")),
+        Column("beneficiary_kind", gettext_lazy("for whom")),
+        Column("community", gettext_lazy("community")),
+        Column("budget", gettext_lazy("budget (yuan)")),
+        Column("deadline", gettext_lazy("wanted by")),
+        Column("status", gettext_lazy("status")),
+        Column("claimer_name", gettext_lazy("claimed by")),
+        Column(lambda w: bool(w.flagged_at) and w.status == Wish.Status.PUBLISHED, gettext_lazy("near deadline")),
     ]
 
     def get_base_queryset(self):
@@ -178,7 +178,7 @@ class WishList(ObjectListView):
 class WishCreate(ServiceFormView):
     model = Wish
     form_class = forms.WishForm
-    title = _l("Post a micro-wish")
+    title = gettext_lazy("Post a micro-wish")
 
     def perform(self, form):
         return services.wish_create(actor=self.request.user, **form.cleaned_data)
@@ -201,26 +201,26 @@ class WishDetail(WishClaimableMixin, ObjectDetailView):
     model = Wish
     template_name = "fieldwork/wish_detail.html"
     fields = [
-        Column("code", _l("code")),
-        Column("title", _l("wish")),
-        Column("description", _l("description")),
-        Column("beneficiary_kind", _l("for whom")),
-        Column("beneficiary_name", _l("beneficiary (private)"), personal="name"),
-        Column("beneficiary_phone", _l("beneficiary phone"), personal="phone"),
-        Column("budget", _l("budget (yuan)")),
-        Column("deadline", _l("wanted by")),
-        Column("community", _l("community")),
-        Column("grid", _l("grid")),
-        Column("status", _l("status")),
-        Column("submitted_by", _l("submitted by")),
-        Column("claimer_kind", _l("claimed by (kind)")),
-        Column("claimer_name", _l("claimed by")),
-        Column("claimer_phone", _l("claimer phone"), personal="phone"),
-        Column("claimed_at", _l("claimed at")),
-        Column("proof_note", _l("delivery note")),
-        Column("delivered_at", _l("delivered at")),
-        Column("completed_at", _l("confirmed at")),
-        Column("thanks", _l("thanks")),
+        Column("code", gettext_lazy("code")),
+        Column("title", gettext_lazy("wish")),
+        Column("description", gettext_lazy("description")),
+        Column("beneficiary_kind", gettext_lazy("for whom")),
+        Column("beneficiary_name", gettext_lazy("beneficiary (private)"), personal="name"),
+        Column("beneficiary_phone", gettext_lazy("beneficiary phone"), personal="phone"),
+        Column("budget", gettext_lazy("budget (yuan)")),
+        Column("deadline", gettext_lazy("wanted by")),
+        Column("community", gettext_lazy("community")),
+        Column("grid", gettext_lazy("grid")),
+        Column("status", gettext_lazy("status")),
+        Column("submitted_by", gettext_lazy("submitted by")),
+        Column("claimer_kind", gettext_lazy("claimed by (kind)")),
+        Column("claimer_name", gettext_lazy("claimed by")),
+        Column("claimer_phone", gettext_lazy("claimer phone"), personal="phone"),
+        Column("claimed_at", gettext_lazy("claimed at")),
+        Column("proof_note", gettext_lazy("delivery note")),
+        Column("delivered_at", gettext_lazy("delivered at")),
+        Column("completed_at", gettext_lazy("confirmed at")),
+        Column("thanks", gettext_lazy("thanks")),
     ]
 
     def get_context_data(self, **kwargs):
@@ -350,15 +350,15 @@ class DisputeList(ObjectListView):
     filterset_class = filtersets.DisputeFilterSet
     search_fields = ("title", "code", "description")
     columns = [
-        Column("code", _l("code"), link=True),
-        Column("title", _l("title")),
-        Column("dispute_type", _l("type")),
-        Column("community", _l("community")),
-        Column("grid", _l("grid")),
-        Column("risk_level", _l("risk level")),
-        Column("is_group", _l("group dispute")),
-        Column("status", _l("status")),
-        Column("created_at", _l("created at")),
+        Column("code", gettext_lazy("code"), link=True),
+        Column("title", gettext_lazy("title")),
+        Column("dispute_type", gettext_lazy("type")),
+        Column("community", gettext_lazy("community")),
+        Column("grid", gettext_lazy("grid")),
+        Column("risk_level", gettext_lazy("risk level")),
+        Column("is_group", gettext_lazy("group dispute")),
+        Column("status", gettext_lazy("status")),
+        Column("created_at", gettext_lazy("created at")),
     ]
 
     def get_base_queryset(self):
@@ -368,7 +368,7 @@ class DisputeList(ObjectListView):
 class DisputeCreate(ServiceFormView):
     model = Dispute
     form_class = forms.DisputeForm
-    title = _l("Register a dispute")
+    title = gettext_lazy("Register a dispute")
 
     def perform(self, form):
         d = dict(form.cleaned_data)
@@ -503,20 +503,20 @@ class ChecklistList(ObjectListView):
     model = Checklist
     search_fields = ("name",)
     columns = [
-        Column("name", _l("name"), link=True),
-        Column("kind", _l("kind")),
-        Column(lambda c: len(c.items), _l("items")),
-        Column("is_active", _l("active")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("kind", gettext_lazy("kind")),
+        Column(lambda c: len(c.items), gettext_lazy("items")),
+        Column("is_active", gettext_lazy("active")),
     ]
 
 
 class ChecklistDetail(ObjectDetailView):
     model = Checklist
     fields = [
-        Column("name", _l("name")),
-        Column("kind", _l("kind")),
-        Column(lambda c: "；".join(c.items), _l("items")),
-        Column("is_active", _l("active")),
+        Column("name", gettext_lazy("name")),
+        Column("kind", gettext_lazy("kind")),
+        Column(lambda c: "；".join(c.items), gettext_lazy("items")),
+        Column("is_active", gettext_lazy("active")),
     ]
 
 
@@ -534,11 +534,11 @@ class RiverSectionList(ObjectListView):
     model = RiverSection
     search_fields = ("name", "river")
     columns = [
-        Column("river", _l("river")),
-        Column("name", _l("name"), link=True),
-        Column("length_km", _l("length (km)")),
-        Column("community", _l("community")),
-        Column("chief", _l("river chief")),
+        Column("river", gettext_lazy("river")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("length_km", gettext_lazy("length (km)")),
+        Column("community", gettext_lazy("community")),
+        Column("chief", gettext_lazy("river chief")),
     ]
 
     def get_base_queryset(self):
@@ -564,15 +564,15 @@ class PatrolPlanList(ObjectListView):
     filterset_class = filtersets.PatrolPlanFilterSet
     search_fields = ("name",)
     columns = [
-        Column("name", _l("name"), link=True),
-        Column("patroller", _l("patroller")),
-        Column("patroller_role", _l("patroller role")),
-        Column("target", _l("where")),
-        Column("place", _l("place")),
-        Column("frequency", _l("how often")),
-        Column("times_per_period", _l("patrols per period")),
-        Column("checklist", _l("checklist")),
-        Column("is_active", _l("active")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("patroller", gettext_lazy("patroller")),
+        Column("patroller_role", gettext_lazy("patroller role")),
+        Column("target", gettext_lazy("where")),
+        Column("place", gettext_lazy("place")),
+        Column("frequency", gettext_lazy("how often")),
+        Column("times_per_period", gettext_lazy("patrols per period")),
+        Column("checklist", gettext_lazy("checklist")),
+        Column("is_active", gettext_lazy("active")),
     ]
 
     def get_base_queryset(self):
@@ -608,14 +608,14 @@ class PatrolList(ObjectListView):
     search_fields = ("code", "notes")
     template_name = "fieldwork/patrol_list.html"
     columns = [
-        Column("code", _l("code"), link=True),
-        Column("patroller", _l("patroller")),
-        Column("place", _l("place")),
-        Column("checklist", _l("checklist")),
-        Column("started_at", _l("started at")),
-        Column("ended_at", _l("ended at")),
-        Column("status", _l("status")),
-        Column("finding_count", _l("findings")),
+        Column("code", gettext_lazy("code"), link=True),
+        Column("patroller", gettext_lazy("patroller")),
+        Column("place", gettext_lazy("place")),
+        Column("checklist", gettext_lazy("checklist")),
+        Column("started_at", gettext_lazy("started at")),
+        Column("ended_at", gettext_lazy("ended at")),
+        Column("status", gettext_lazy("status")),
+        Column("finding_count", gettext_lazy("findings")),
     ]
 
     def get_base_queryset(self):
@@ -634,7 +634,7 @@ class PatrolStart(ServiceFormView):
     model = Patrol
     form_class = forms.PatrolStartForm
     template_name = "fieldwork/patrol_start.html"
-    title = _l("Start a patrol")
+    title = gettext_lazy("Start a patrol")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -660,14 +660,14 @@ class PatrolDetail(ObjectDetailView):
     model = Patrol
     template_name = "fieldwork/patrol_detail.html"
     fields = [
-        Column("code", _l("code")),
-        Column("patroller", _l("patroller")),
-        Column("place", _l("place")),
-        Column("checklist", _l("checklist")),
-        Column("status", _l("status")),
-        Column("started_at", _l("started at")),
-        Column("ended_at", _l("ended at")),
-        Column("notes", _l("notes")),
+        Column("code", gettext_lazy("code")),
+        Column("patroller", gettext_lazy("patroller")),
+        Column("place", gettext_lazy("place")),
+        Column("checklist", gettext_lazy("checklist")),
+        Column("status", gettext_lazy("status")),
+        Column("started_at", gettext_lazy("started at")),
+        Column("ended_at", gettext_lazy("ended at")),
+        Column("notes", gettext_lazy("notes")),
     ]
 
     def get_base_queryset(self):
@@ -747,13 +747,13 @@ class FindingList(ObjectListView):
     filterset_class = filtersets.FindingFilterSet
     search_fields = ("description", "case_code", "item")
     columns = [
-        Column("description", _l("problem"), link=True),
-        Column("item", _l("check item")),
-        Column("patrol.place", _l("place")),
-        Column("case_code", _l("case")),
-        Column("deadline", _l("rectification deadline")),
-        Column("status", _l("status")),
-        Column("times_sent_back", _l("times sent back")),
+        Column("description", gettext_lazy("problem"), link=True),
+        Column("item", gettext_lazy("check item")),
+        Column("patrol.place", gettext_lazy("place")),
+        Column("case_code", gettext_lazy("case")),
+        Column("deadline", gettext_lazy("rectification deadline")),
+        Column("status", gettext_lazy("status")),
+        Column("times_sent_back", gettext_lazy("times sent back")),
     ]
 
     def get_base_queryset(self):
@@ -766,18 +766,18 @@ class FindingDetail(ObjectDetailView):
     model = Finding
     template_name = "fieldwork/finding_detail.html"
     fields = [
-        Column("description", _l("problem")),
-        Column("item", _l("check item")),
-        Column("patrol", _l("patrol")),
-        Column("community", _l("community")),
-        Column("grid", _l("grid")),
-        Column("enterprise", _l("enterprise")),
-        Column("case_code", _l("case")),
-        Column("deadline", _l("rectification deadline")),
-        Column("status", _l("status")),
-        Column("reinspected_at", _l("re-inspected at")),
-        Column("reinspection_note", _l("re-inspection note")),
-        Column("times_sent_back", _l("times sent back")),
+        Column("description", gettext_lazy("problem")),
+        Column("item", gettext_lazy("check item")),
+        Column("patrol", gettext_lazy("patrol")),
+        Column("community", gettext_lazy("community")),
+        Column("grid", gettext_lazy("grid")),
+        Column("enterprise", gettext_lazy("enterprise")),
+        Column("case_code", gettext_lazy("case")),
+        Column("deadline", gettext_lazy("rectification deadline")),
+        Column("status", gettext_lazy("status")),
+        Column("reinspected_at", gettext_lazy("re-inspected at")),
+        Column("reinspection_note", gettext_lazy("re-inspection note")),
+        Column("times_sent_back", gettext_lazy("times sent back")),
     ]
 
     def get_context_data(self, **kwargs):
@@ -875,14 +875,14 @@ class SafetyRecordList(ObjectListView):
     model = SafetyRecord
     search_fields = ("enterprise__name", "responsible_person")
     columns = [
-        Column("enterprise", _l("enterprise"), link=True),
-        Column("community", _l("community")),
-        Column("responsible_person", _l("person responsible")),
-        Column("responsible_phone", _l("phone"), personal="phone"),
-        Column("safety_officer", _l("safety officer")),
-        Column("last_inspection_at", _l("last inspection")),
-        Column("open_hazards", _l("open hazards")),
-        Column("major_hazards", _l("major hazards")),
+        Column("enterprise", gettext_lazy("enterprise"), link=True),
+        Column("community", gettext_lazy("community")),
+        Column("responsible_person", gettext_lazy("person responsible")),
+        Column("responsible_phone", gettext_lazy("phone"), personal="phone"),
+        Column("safety_officer", gettext_lazy("safety officer")),
+        Column("last_inspection_at", gettext_lazy("last inspection")),
+        Column("open_hazards", gettext_lazy("open hazards")),
+        Column("major_hazards", gettext_lazy("major hazards")),
     ]
 
     def get_base_queryset(self):
@@ -934,12 +934,12 @@ class HazardList(ObjectListView):
     filterset_class = filtersets.HazardFilterSet
     search_fields = ("description", "enterprise__name")
     columns = [
-        Column("description", _l("hazard"), link=True),
-        Column("enterprise", _l("enterprise")),
-        Column("level", _l("level")),
-        Column("found_at", _l("found at")),
-        Column("deadline", _l("rectification deadline")),
-        Column("status", _l("status")),
+        Column("description", gettext_lazy("hazard"), link=True),
+        Column("enterprise", gettext_lazy("enterprise")),
+        Column("level", gettext_lazy("level")),
+        Column("found_at", gettext_lazy("found at")),
+        Column("deadline", gettext_lazy("rectification deadline")),
+        Column("status", gettext_lazy("status")),
     ]
 
     def get_base_queryset(self):
@@ -978,14 +978,14 @@ class IncidentList(ObjectListView):
     filterset_class = filtersets.IncidentFilterSet
     search_fields = ("title", "code", "address")
     columns = [
-        Column("code", _l("code"), link=True),
-        Column("title", _l("title")),
-        Column("incident_type", _l("type")),
-        Column("severity", _l("severity")),
-        Column("is_drill", _l("drill")),
-        Column("address", _l("place")),
-        Column("occurred_at", _l("occurred at")),
-        Column("status", _l("status")),
+        Column("code", gettext_lazy("code"), link=True),
+        Column("title", gettext_lazy("title")),
+        Column("incident_type", gettext_lazy("type")),
+        Column("severity", gettext_lazy("severity")),
+        Column("is_drill", gettext_lazy("drill")),
+        Column("address", gettext_lazy("place")),
+        Column("occurred_at", gettext_lazy("occurred at")),
+        Column("status", gettext_lazy("status")),
     ]
 
     def get_base_queryset(self):
@@ -995,7 +995,7 @@ class IncidentList(ObjectListView):
 class IncidentCreate(ServiceFormView):
     model = Incident
     form_class = forms.IncidentForm
-    title = _l("Report an incident")
+    title = gettext_lazy("Report an incident")
 
     def perform(self, form):
         return services.incident_report(actor=self.request.user, **form.cleaned_data)
@@ -1013,20 +1013,20 @@ class IncidentDetail(ObjectDetailView):
     model = Incident
     template_name = "fieldwork/incident_detail.html"
     fields = [
-        Column("code", _l("code")),
-        Column("incident_type", _l("type")),
-        Column("severity", _l("severity")),
-        Column("is_drill", _l("drill")),
-        Column("address", _l("place")),
-        Column("description", _l("description")),
-        Column("community", _l("community")),
-        Column("grid", _l("grid")),
-        Column("reported_by", _l("reported by")),
-        Column("occurred_at", _l("occurred at")),
-        Column("chain", _l("alert chain")),
-        Column("status", _l("status")),
-        Column("closed_at", _l("closed at")),
-        Column("summary", _l("summary")),
+        Column("code", gettext_lazy("code")),
+        Column("incident_type", gettext_lazy("type")),
+        Column("severity", gettext_lazy("severity")),
+        Column("is_drill", gettext_lazy("drill")),
+        Column("address", gettext_lazy("place")),
+        Column("description", gettext_lazy("description")),
+        Column("community", gettext_lazy("community")),
+        Column("grid", gettext_lazy("grid")),
+        Column("reported_by", gettext_lazy("reported by")),
+        Column("occurred_at", gettext_lazy("occurred at")),
+        Column("chain", gettext_lazy("alert chain")),
+        Column("status", gettext_lazy("status")),
+        Column("closed_at", gettext_lazy("closed at")),
+        Column("summary", gettext_lazy("summary")),
     ]
 
     def get_context_data(self, **kwargs):
@@ -1086,11 +1086,11 @@ class IncidentAction(ActionView):
 class AlertChainList(ObjectListView):
     model = AlertChain
     columns = [
-        Column("name", _l("name"), link=True),
-        Column("incident_type", _l("incident type")),
-        Column("max_severity", _l("applies from severity")),
-        Column("step_count", _l("people")),
-        Column("is_active", _l("active")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("incident_type", gettext_lazy("incident type")),
+        Column("max_severity", gettext_lazy("applies from severity")),
+        Column("step_count", gettext_lazy("people")),
+        Column("is_active", gettext_lazy("active")),
     ]
 
     def get_base_queryset(self):

@@ -1,20 +1,20 @@
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from shanzhi.fieldwork import workflows
 
 register = template.Library()
 
 EXTRA = {
-    "submit": _l("Submitted"),
-    "register": _l("Registered"),
-    "start": _l("Started"),
-    "report": _l("Reported"),
-    "alert": _l("Alerted"),
-    "overdue": _l("Not acknowledged in time"),
-    "flag": _l("Flagged"),
-    "risk": _l("Risk level changed"),
+    "submit": gettext_lazy("Submitted"),
+    "register": gettext_lazy("Registered"),
+    "start": gettext_lazy("Started"),
+    "report": gettext_lazy("Reported"),
+    "alert": gettext_lazy("Alerted"),
+    "overdue": gettext_lazy("Not acknowledged in time"),
+    "flag": gettext_lazy("Flagged"),
+    "risk": gettext_lazy("Risk level changed"),
 }
 
 
@@ -28,7 +28,13 @@ def action_label(action: str) -> str:
 
 
 @register.filter
-def state_label(state: str) -> str:
+def state_label(state: str, obj=None) -> str:
+    """The state's label in the workflow of `obj` (several workflows share a state name)."""
+    if obj is not None:
+        try:
+            return str(dict(obj._meta.get_field("status").flatchoices).get(state, state))
+        except Exception:  # a record without a status falls back to the tables
+            pass
     return workflows.state_label(state)
 
 

@@ -60,3 +60,40 @@ def test_phone_patrol_raises_a_case(phone_page, live_server, org):
     assert patrol.status == "ended"
     page.screenshot(path="/tmp/fieldwork-patrol-ended.png", full_page=True)
     assert page.locator("[data-testid=form-end]").count() == 0
+
+
+def test_staff_pages_render(page, live_server, org):
+    from shanzhi.fieldwork import services
+
+    f.chain(org)
+    w = f.published_wish(org)
+    d = f.dispute(org, dispute_type="labour", people_involved=30, risk_level="high", risk_reason="聚集苗头")
+    inc = services.incident_report(
+        actor=org.users["grid"],
+        incident_type="fire",
+        severity=3,
+        title="仓库冒烟",
+        address="工业路1号",
+        grid=org.grids["A1"],
+        is_drill=True,
+    )
+    f.plan(org)
+    page.goto(f"{live_server.url}/field/wall/")
+    assert w.title in page.get_by_test_id("wish-wall").inner_text()
+    assert "陈伯" not in page.content()
+    page.screenshot(path="/tmp/fieldwork-wall.png", full_page=True)
+    login(page, live_server.url, "t-community", "pw-Shanzhi-1")
+    for name, url in [
+        ("dispute", f"/field/disputes/{d.pk}/"),
+        ("incident", f"/field/incidents/{inc.pk}/"),
+        ("compliance", "/field/compliance/"),
+        ("wishes", "/field/wishes/"),
+    ]:
+        page.goto(f"{live_server.url}{url}")
+        assert page.locator(".page-title").count() == 1
+        page.screenshot(path=f"/tmp/fieldwork-{name}.png", full_page=True)
+    page.goto(f"{live_server.url}/field/incidents/{inc.pk}/")
+    assert page.get_by_test_id("drill-badge").is_visible()
+    page.get_by_test_id("ack").click()
+    page.wait_for_load_state()
+    assert "table-success" in page.get_by_test_id("alerts").inner_html()
