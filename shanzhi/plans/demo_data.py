@@ -165,7 +165,9 @@ def _reports(task: PlanNode, profile: str, rng: random.Random) -> None:
     for month in range(1, last_month + 1):
         if profile != "good" and rng.random() < 0.1:
             continue  # a month without a report
-        percent = min(Decimal(100), Decimal(round(month / 12 * 100 * speed + rng.uniform(-3, 3), 1))).max(Decimal(0))
+        percent = min(Decimal(100), Decimal(str(round(month / 12 * 100 * speed + rng.uniform(-3, 3), 1)))).max(
+            Decimal(0)
+        )
         period = datetime.date(YEAR, month, 1)
         day = rng.randint(18, 24) if rng.random() > 0.15 else rng.randint(26, 28)
         submitted = timezone.make_aware(datetime.datetime(YEAR, month, day, 17, 0))

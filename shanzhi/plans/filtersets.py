@@ -1,9 +1,16 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from shanzhi.orgs.models import Department
 from shanzhi.plans.models import Indicator, Plan, PlanNode, ProgressReport, Status, SupervisionNotice
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.ModelChoiceFilter):
+    """A model chosen by its id (typed as an integer in the API schema)."""
 
 
 class PlanNodeFilterSet(django_filters.FilterSet):
@@ -13,7 +20,7 @@ class PlanNodeFilterSet(django_filters.FilterSet):
         label=_("program"),
         method="filter_program",
     )
-    unit = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("unit"), method="filter_unit")
+    unit = IdFilter(queryset=Department.objects.all(), label=_("unit"), method="filter_unit")
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("status"))
     supervised = django_filters.BooleanFilter(
         field_name="lead_unit", lookup_expr="isnull", exclude=True, label=_("supervised")
@@ -29,7 +36,7 @@ class PlanNodeFilterSet(django_filters.FilterSet):
             "plan"
         )
 
-    def filter_program(self, queryset, name, value):
+    def filter_program(self, queryset, name, value: int):  # a PlanNode; its id in the API
         if not value:
             return queryset
         # Programs are at most a few levels deep: match the node, its children and grandchildren.

@@ -36,7 +36,7 @@ class WarningLevel(models.TextChoices):
     NONE = "", _("No warning")
     BLUE = "blue", _("Blue warning (reminder)")
     YELLOW = "yellow", _("Yellow warning")
-    RED = "red", _("Red warning (escalated to the responsible leader)")
+    RED = "red", _("Red warning")
 
 
 class PlanDraft(BaseModel):
@@ -269,6 +269,8 @@ class ProgressReport(BaseModel):
     attachment = models.FileField(_("attachment"), upload_to=_report_upload_to, blank=True, max_length=300)
 
     scope_rule = ScopeRule(department=("unit_id", "node__lead_unit_id"), staff_reference=True)
+    # An empty FileField cannot be serialised by core.services._jsonable (it asks for .url).
+    audit_exclude = ("updated_at", "version", "attachment")
 
     class Meta:
         ordering = ["-period", "node"]

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shanzhi.core import services as core
 from shanzhi.core.errors import ImportRowError, ValidationError
@@ -36,6 +37,16 @@ from shanzhi.plans.models import (
 from shanzhi.plans.parsing import DocumentError, parse_plan, read_docx, read_text
 
 MAX_TEXT_CHARS = 2_000_000
+
+# The parser library's reader errors are plain English (no Django there); listed here so that
+# they are translated when shown.
+DOCUMENT_ERRORS = (
+    gettext_noop("The file is empty."),
+    gettext_noop("The file is not plain text (it contains binary data)."),
+    gettext_noop("The file is not text in UTF-8 or GB18030."),
+    gettext_noop("The file is not a valid .docx document."),
+    gettext_noop("The .docx document contains no text."),
+)
 
 
 def plan_event(
@@ -143,7 +154,7 @@ def draft_edit(*, draft: PlanDraft, actor, op: str, node_id: int, **params) -> t
         raise ValidationError(str(exc)) from exc
     if op in ("merge", "split"):
         # Indicators follow their text: re-home them by where their sentence now lives.
-        locked.indicators = _rehome_indicators(tree, locked.indicators)
+        locked.indicators = _rehome_indicators(tree, locked.indicators, locked.source_text)
     updated = core.record_update(locked, actor=actor, tree=tree, indicators=locked.indicators)
     core.audit_log(
         actor=actor,
@@ -154,12 +165,17 @@ def draft_edit(*, draft: PlanDraft, actor, op: str, node_id: int, **params) -> t
     return updated, target
 
 
-def _rehome_indicators(tree, indicators: list[dict]) -> list[dict]:
+def _rehome_indicators(tree, indicators: list[dict], source: str) -> list[dict]:
+    """After a merge or split, an indicator belongs to the node that now holds its quantity
+    (with a few characters before it), else its whole sentence."""
+    nodes = [n for n, _depth in drafts.walk(tree)]
     for ind in indicators:
-        sentence = ind.get("sentence") or ""
-        for node, _depth in drafts.walk(tree):
-            if sentence and sentence in node["text"]:
-                ind["node_id"] = node["id"]
+        start, end = (ind.get("span") or [0, 0])[:2]
+        probes = [source[max(0, start - 4) : end], source[start:end], ind.get("sentence") or ""]
+        for probe in probes:
+            holders = [n for n in nodes if probe and probe in n["text"]]
+            if len(holders) == 1:
+                ind["node_id"] = holders[0]["id"]
                 break
     return indicators
 
@@ -603,10 +619,15 @@ def plan_recompute_progress(*, plan: Plan) -> Decimal:
         children.setdefault(n.parent_id, []).append(n)
     weighted = plan.rollup == Plan.Rollup.WEIGHTED
     changed: list[PlanNode] = []
+    # A node its lead unit reports on keeps the reported progress; the others roll up.
+    reported = set(ProgressReport.objects.filter(node__plan=plan).values_list("node_id", flat=True))
 
     def value(node: PlanNode) -> Decimal:
         kids = [k for k in children.get(node.pk, []) if k.kind in ("program", "task", "measure")]
-        if not kids:
+        for k in kids:
+            if node.pk in reported:
+                value(k)  # still roll up its own sub-items
+        if not kids or node.pk in reported:
             return node.progress
         vals = [(value(k), k.weight if weighted else Decimal(1)) for k in kids]
         total = sum((w for _v, w in vals), Decimal(0))

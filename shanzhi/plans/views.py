@@ -80,7 +80,7 @@ class PlanList(ObjectListView):
     def get_base_queryset(self):
         return Plan.objects.annotate(
             task_count=Count("nodes", filter=Q(nodes__lead_unit__isnull=False, nodes__is_deleted=False))
-        )
+        ).order_by("-year", "title")
 
 
 class PlanDetail(ObjectDetailView):

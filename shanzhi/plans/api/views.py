@@ -1,7 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -113,11 +113,14 @@ class SupervisionNoticeViewSet(
         return CHANGE if self.action == "reply" else super().get_scope_action()
 
     @extend_schema(request=s.NoticeReplySerializer, responses=s.SupervisionNoticeSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def reply(self, request, pk=None):
-        if not request.user.has_perm("plans.change_supervisionnotice"):
+        # A reply changes the notice: the scope first (404 outside it), then the permission.
+        if not request.user.has_perm("plans.view_supervisionnotice"):
             raise PermissionDenied("Your role may not do this.")
         notice = self.get_object()
+        if not request.user.has_perm("plans.change_supervisionnotice"):
+            raise PermissionDenied("Your role may not do this.")
         ser = s.NoticeReplySerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         notice = services.notice_reply(notice=notice, actor=request.user, reply=ser.validated_data["reply"])

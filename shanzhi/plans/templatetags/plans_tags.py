@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django import template
 from django.utils.html import format_html
 
@@ -54,3 +56,15 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def num(value):
+    """A decimal without trailing zeros (204.1000 → 204.1)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        text = format(Decimal(str(value)).normalize(), "f")
+    except (InvalidOperation, ValueError):
+        return value
+    return text
