@@ -197,7 +197,9 @@ class WishClaimableMixin:
         return scoped
 
 
-class WishDetail(WishClaimableMixin, ObjectDetailView):
+class WishDetail(ObjectDetailView):
+    """Strictly scoped: claimers reach a wish from the public wall and see it once they hold it."""
+
     model = Wish
     template_name = "fieldwork/wish_detail.html"
     fields = [
@@ -263,12 +265,8 @@ class WishAction(WishClaimableMixin, ActionView):
 
     def success_url(self):
         obj = getattr(self, "object", None)
-        if (
-            obj is not None
-            and not Wish.objects.filter(pk=obj.pk).restrict(self.request.user).exists()
-            and obj.status != Wish.Status.PUBLISHED
-            and self.kwargs["action"] != "claim"
-        ):
+        # A claimer who does not (or no longer) hold the wish goes back to the wall, with the message.
+        if obj is not None and not Wish.objects.filter(pk=obj.pk).restrict(self.request.user).exists():
             return reverse("fieldwork:wish_wall")
         return super().success_url()
 
@@ -339,6 +337,7 @@ class WishWall(generic.ListView):
         )
         ctx["totals"] = totals
         ctx["can_claim"] = self.request.user.is_authenticated and self.request.user.has_perm("fieldwork.claim_wish")
+        ctx["claim_kinds"] = Wish.ClaimerKind.choices
         return ctx
 
 

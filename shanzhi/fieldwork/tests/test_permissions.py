@@ -135,11 +135,13 @@ def test_public_wall_needs_no_login_and_shows_no_personal_data(client, org):
 def test_resident_claims_from_the_wall(client_for, org):
     w = f.published_wish(org)
     c = client_for("resident", other=True)
-    assert c.get(reverse("fieldwork:wish_detail", args=[w.pk])).status_code == 200
+    assert c.get(reverse("fieldwork:wish_detail", args=[w.pk])).status_code == 404  # not theirs yet
+    assert f'data-testid="claim-{w.pk}"' in c.get(reverse("fieldwork:wish_wall")).content.decode()
     r = c.post(
         reverse("fieldwork:wish_action", args=[w.pk, "claim"]), {"claimer_kind": "volunteer", "version": w.version}
     )
     assert r.status_code == 302
+    assert c.get(reverse("fieldwork:wish_detail", args=[w.pk])).status_code == 200  # the claimer holds it now
     w.refresh_from_db()
     assert w.status == "claimed" and w.claimer_user == org.others["resident"]
     # A second claimer gets a clear message and the first claim stays.
