@@ -6,3 +6,33 @@ class ProjectsConfig(AppConfig):
     name = "shanzhi.projects"
     label = "projects"
     verbose_name = _("Projects")
+
+    def ready(self):
+        from shanzhi.core.registry import MenuItem, registry
+        from shanzhi.projects import demo, panels, services
+
+        section = _("Projects")
+        for order, (label, url, icon, perm) in enumerate(
+            [
+                (_("Project library"), "projects:project_list", "briefcase", "projects.view_project"),
+                (_("Four-batches board"), "projects:board", "layout-kanban", "projects.view_project"),
+                (_("Blockers"), "projects:blocker_list", "barrier-block", "projects.view_blocker"),
+                (_("Investment leads"), "projects:lead_list", "target-arrow", "projects.view_lead"),
+                (_("Industry-chain map"), "projects:chain_map", "hierarchy-3", "projects.view_industrychain"),
+                (_("Urban renewal"), "projects:renewal", "building-skyscraper", "projects.view_parcel"),
+                (_("Renewal parcels"), "projects:parcel_list", "map-2", "projects.view_parcel"),
+                (_("Livelihood projects"), "projects:livelihood", "heart-handshake", "projects.view_project"),
+                (_("Public proposals"), "projects:proposal_list", "bulb", "projects.view_proposal"),
+            ]
+        ):
+            registry.add_menu(
+                MenuItem(section=section, label=label, url_name=url, permission=perm, order=300 + order, icon=icon)
+            )
+        registry.add_demo_loader(40, "projects", demo.load)
+        registry.add_home_panel(["admin", "leader", "dept"], panels.projects_panel, order=300)
+        registry.add_periodic("projects.stale_leads", 24 * 3600, services.stale_leads_notify)
+        try:
+            from shanzhi.cases.hooks import register_origin_handler
+        except ImportError:  # the cases engine is optional for this app
+            return
+        register_origin_handler("projects.blocker", services.blocker_case_changed)
