@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from shanzhi.cases import demo, panels, services
+        from shanzhi.cases import demo, panels, services, training
         from shanzhi.core.registry import MenuItem, registry
 
         section = _("Cases")
@@ -25,8 +25,9 @@ class CasesConfig(AppConfig):
                 MenuItem(section=section, label=label, url_name=url, permission=perm, order=200 + order, icon=icon)
             )
         registry.add_demo_loader(30, "cases", demo.load)
-        if False:  # panels land with the pages
-            registry.add_home_panel(["admin", "leader", "dept", "community", "grid"], panels.cases_panel, order=200)
-            registry.add_home_panel(["resident"], panels.resident_panel, order=200)
+        registry.add_home_panel(["admin", "leader", "dept", "community", "grid"], panels.cases_panel, order=200)
+        registry.add_home_panel(["resident"], panels.resident_panel, order=200)
         # Every 10 minutes: warn before deadlines, escalate overdue cases (run_scheduler enqueues it).
         registry.add_periodic("cases.check_deadlines", 600, services.cases_check_deadlines)
+        # Nightly: retrain routing from the cases assigned (and re-routed) since.
+        registry.add_periodic("cases.train_routing", 86400, training.routing_train_all)

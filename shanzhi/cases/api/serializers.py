@@ -1,0 +1,220 @@
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from shanzhi.cases.models import Case, CaseEvent, CaseSummons, Category, KeywordRule
+from shanzhi.cases.workflow import ACTIONS
+from shanzhi.core.api import BaseModelSerializer, MaskedSerializerMixin
+from shanzhi.orgs.models import Department, Enterprise, Grid
+
+COMMON = ["id", "created_at", "updated_at", "version"]
+
+
+class CategorySerializer(BaseModelSerializer):
+    class Meta:
+        model = Category
+        fields = [
+            *COMMON,
+            "code",
+            "name",
+            "parent",
+            "description",
+            "default_department",
+            "deadline_workdays",
+            "deadline_workhours",
+            "priority",
+            "keywords",
+            "is_active",
+            "sort_order",
+        ]
+        read_only_fields = COMMON
+
+
+class KeywordRuleSerializer(BaseModelSerializer):
+    class Meta:
+        model = KeywordRule
+        fields = [*COMMON, "name", "keywords", "department", "category", "priority", "is_active"]
+        read_only_fields = COMMON
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "actor", "actor_label", "action", "from_status", "to_status", "note", "data", "is_public"]
+
+
+class CaseSummonsSerializer(serializers.ModelSerializer):
+    department_name = serializers.CharField(source="department.name", read_only=True)
+
+    class Meta:
+        model = CaseSummons
+        fields = [
+            "id",
+            "department",
+            "department_name",
+            "is_lead",
+            "status",
+            "summoned_at",
+            "arrived_at",
+            "report",
+            "reported_at",
+            "rating",
+        ]
+
+
+class CaseSerializer(MaskedSerializerMixin, serializers.ModelSerializer):
+    category_code = serializers.CharField(source="category.code", read_only=True, default=None)
+    public_status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "code",
+            "kind",
+            "source",
+            "title",
+            "description",
+            "category",
+            "category_code",
+            "nature",
+            "status",
+            "public_status",
+            "priority",
+            "grid",
+            "community",
+            "department",
+            "longitude",
+            "latitude",
+            "address",
+            "received_at",
+            "deadline",
+            "sign_deadline",
+            "dispatched_at",
+            "signed_at",
+            "replied_at",
+            "closed_at",
+            "reply",
+            "reporter_name",
+            "reporter_phone",
+            "enterprise",
+            "leader",
+            "routed_by",
+            "routing_reason",
+            "routing_confidence",
+            "supervised",
+            "escalation_level",
+            "is_whistle",
+            "merged_into",
+            "callback_valid",
+            "callback_contacted",
+            "callback_resolved",
+            "callback_satisfaction",
+            "public_rating",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=4000, allow_blank=False, trim_whitespace=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=Case.Kind.choices, default=Case.Kind.REQUEST)
+    nature = serializers.ChoiceField(choices=Case.Nature.choices, required=False)
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Sub-category code (the Open311 service code).",
+    )
+    longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.RegexField(r"^[0-9+\- ]{5,20}$", required=False, allow_blank=True, default="")
+    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all(), required=False, allow_null=True)
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False, allow_null=True)
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), required=False, allow_null=True)
+    idempotency_key = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Or the Idempotency-Key header: a retry returns the same case.",
+    )
+
+    def validate(self, attrs):
+        if (attrs.get("longitude") is None) != (attrs.get("latitude") is None):
+            raise serializers.ValidationError({"longitude": _("Give both longitude and latitude, or neither.")})
+        return attrs
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(a, a) for a in ACTIONS if a not in ("warn", "escalate")])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, help_text="The version you read; a stale one gets 409.")
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False, allow_null=True)
+    local = serializers.BooleanField(required=False, default=False)
+    days = serializers.IntegerField(required=False, min_value=1, max_value=60)
+    contacted = serializers.BooleanField(required=False)
+    resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    satisfaction = serializers.ChoiceField(choices=Case.Satisfaction.choices, required=False, allow_blank=True)
+    is_valid = serializers.BooleanField(required=False, default=True)
+    into = serializers.CharField(required=False, help_text="merge: tracking code of the case to keep")
+    lead = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False)
+    departments = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), many=True, required=False)
+    score = serializers.IntegerField(required=False, min_value=1, max_value=5)
+
+
+class PublicCaseSerializer(serializers.ModelSerializer):
+    """What anyone with the code sees: no names, phones or internal notes."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category = serializers.StringRelatedField()
+    public_status = serializers.CharField(read_only=True)
+    timeline = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "code",
+            "status",
+            "status_label",
+            "public_status",
+            "category",
+            "received_at",
+            "deadline",
+            "reply",
+            "public_rating",
+            "timeline",
+        ]
+
+    def get_timeline(self, obj) -> list[dict]:
+        return [
+            {"at": ev.at, "action": ev.action, "unit": ev.actor_label if ev.actor_label != "system" else ""}
+            for ev in obj.events.filter(is_public=True).exclude(action__in=["warn", "escalate", "callback", "note"])
+        ]
+
+
+class RateRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    total = serializers.IntegerField()
+    valid = serializers.IntegerField()
+    response = serializers.FloatField(allow_null=True)
+    resolution = serializers.FloatField(allow_null=True)
+    satisfaction = serializers.FloatField(allow_null=True)
+    composite = serializers.FloatField(allow_null=True)
+    on_time_sign = serializers.FloatField(allow_null=True)
+    return_rate = serializers.FloatField(allow_null=True)
+    rework_rate = serializers.FloatField(allow_null=True)
+    on_time_completion = serializers.FloatField(allow_null=True)
+
+
+class PublicRateSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

@@ -1,0 +1,161 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from shanzhi.cases import selectors, services
+from shanzhi.cases.api import serializers as s
+from shanzhi.cases.filtersets import CaseFilterSet
+from shanzhi.cases.models import Case, Category, KeywordRule
+from shanzhi.core.api import ScopedModelViewSet, ScopedViewSetMixin
+from shanzhi.core.scoping import CHANGE, VIEW
+
+
+class CategoryViewSet(ScopedModelViewSet):
+    queryset = Category.objects.select_related("parent", "default_department")
+    serializer_class = s.CategorySerializer
+    filterset_fields = ["parent", "is_active", "default_department"]
+    search_fields = ["name", "code"]
+
+
+class KeywordRuleViewSet(ScopedModelViewSet):
+    queryset = KeywordRule.objects.select_related("department", "category")
+    serializer_class = s.KeywordRuleSerializer
+
+
+class CaseViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Cases in the caller's scope. POST creates through the same intake service as every
+    channel (routing, deadline, idempotency); POST {id}/transition/ applies one workflow step."""
+
+    queryset = Case.objects.select_related("category")
+    serializer_class = s.CaseSerializer
+    filterset_class = CaseFilterSet
+    search_fields = ["code", "title", "description", "address"]
+
+    def get_scope_action(self):
+        if self.action == "transition":
+            return CHANGE
+        if self.action in ("timeline", "retrieve", "list"):
+            return VIEW
+        return super().get_scope_action()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.CaseCreateSerializer
+        if self.action == "transition":
+            return s.TransitionSerializer
+        return s.CaseSerializer
+
+    @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer, 200: s.CaseSerializer})
+    def create(self, request, *args, **kwargs):
+        ser = s.CaseCreateSerializer(data=request.data, context={"request": request})
+        ser.is_valid(raise_exception=True)
+        d = dict(ser.validated_data)
+        key = d.pop("idempotency_key", "") or request.headers.get("Idempotency-Key", "")
+        if key:
+            key = f"api:{request.user.pk}:{key}"[:100]
+            existing = Case.all_objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return Response(
+                    s.CaseSerializer(existing, context={"request": request}).data, status=status.HTTP_200_OK
+                )
+        grid = d.get("grid")
+        if grid is not None and not type(grid).objects.restrict(request.user).filter(pk=grid.pk).exists():
+            raise serializers.ValidationError({"grid": "outside your scope"})
+        case = services.case_create(actor=request.user, source=Case.Source.API, idempotency_key=key or None, **d)
+        return Response(s.CaseSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TransitionSerializer, responses={200: s.CaseSerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        case = self.get_object()
+        ser = s.TransitionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = dict(ser.validated_data)
+        act, note, version = d.pop("action"), d.pop("note", ""), d.pop("version", None)
+        if act == "merge":
+            into = Case.objects.restrict(request.user).filter(code=str(d.get("into", "")).upper()).first()
+            if into is None:
+                raise DjangoValidationError({"into": "Unknown tracking code."})
+            case = services.case_merge(case=case, into=into, actor=request.user, note=note, expected_version=version)
+        else:
+            params = {k: v for k, v in d.items() if k not in ("into",)}
+            if act != "callback":
+                for k in ("contacted", "resolved", "satisfaction", "is_valid"):
+                    params.pop(k, None)
+            case = services.case_transition(
+                case=case, action=act, actor=request.user, note=note, expected_version=version, **params
+            )
+        return Response(s.CaseSerializer(case, context={"request": request}).data)
+
+    @extend_schema(responses={200: s.CaseEventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        case = self.get_object()
+        return Response(s.CaseEventSerializer(case.events.select_related("actor"), many=True).data)
+
+
+class RatesViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """Three rates and process rates by a dimension, over the caller's scope."""
+
+    queryset = Case.objects.all()
+    serializer_class = s.RateRowSerializer
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("by", str, enum=list(selectors.DIMENSIONS)),
+            OpenApiParameter("year", int),
+        ],
+        responses={200: s.RateRowSerializer(many=True)},
+    )
+    def list(self, request):
+        by = request.query_params.get("by", "community")
+        if by not in selectors.DIMENSIONS:
+            raise serializers.ValidationError({"by": f"one of {', '.join(selectors.DIMENSIONS)}"})
+        qs = self.get_queryset()
+        year = request.query_params.get("year", "")
+        if year:
+            if not year.isdigit():
+                raise serializers.ValidationError({"year": "a year, e.g. 2025"})
+            qs = qs.filter(received_at__year=int(year))
+        rows = selectors.rates_by(qs, by)
+        return Response(s.RateRowSerializer(rows, many=True).data)
+
+
+class PublicCaseViewSet(viewsets.GenericViewSet):
+    """Public status and timeline by tracking code (no login, no personal data); rating once."""
+
+    scope_exempt = "Public tracking by unguessable code: status and timeline without names, phones or notes."
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+    queryset = Case.objects.all()
+    serializer_class = s.PublicCaseSerializer
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z0-9]+"
+
+    def retrieve(self, request, code=None):
+        case = Case.objects.filter(code=code.upper()).first()
+        if case is None:
+            return Response({"detail": "No case with this tracking code."}, status=404)
+        return Response(s.PublicCaseSerializer(case).data)
+
+    @extend_schema(request=s.PublicRateSerializer, responses={200: s.PublicCaseSerializer})
+    @action(detail=True, methods=["post"])
+    def rate(self, request, code=None):
+        case = Case.objects.filter(code=code.upper()).first()
+        if case is None:
+            return Response({"detail": "No case with this tracking code."}, status=404)
+        ser = s.PublicRateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        case = services.case_rate_public(
+            case=case, rating=ser.validated_data["rating"], comment=ser.validated_data.get("comment", "")
+        )
+        return Response(s.PublicCaseSerializer(case).data)

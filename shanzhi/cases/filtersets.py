@@ -1,0 +1,46 @@
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.cases.models import CLOSED_STATES, Case, Category
+from shanzhi.orgs.filtersets import ScopedFilterSet
+from shanzhi.orgs.models import Community, Department, Grid
+
+
+class CaseFilterSet(ScopedFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Case.Status.choices, label=_("status"))
+    kind = django_filters.ChoiceFilter(choices=Case.Kind.choices, label=_("kind"))
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), label=_("category"), method="filter_category"
+    )
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("handling department"))
+    community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))
+    grid = django_filters.ModelChoiceFilter(queryset=Grid.objects.all(), label=_("grid"))
+    open = django_filters.BooleanFilter(method="filter_open", label=_("open"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    received_after = django_filters.DateFilter(
+        field_name="received_at", lookup_expr="date__gte", label=_("received from")
+    )
+    received_before = django_filters.DateFilter(
+        field_name="received_at", lookup_expr="date__lte", label=_("received until")
+    )
+
+    class Meta:
+        model = Case
+        fields = ["status", "kind", "category", "department", "community", "grid"]
+
+    def filter_category(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.filter(Q(category=value) | Q(category__parent=value))
+
+    def filter_open(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.exclude(status__in=CLOSED_STATES) if value else qs.filter(status__in=CLOSED_STATES)
+
+    def filter_overdue(self, qs, name, value):
+        if not value:
+            return qs
+        return qs.overdue(timezone.now())

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.cases import conf
+from shanzhi.cases.models import Case, Category, KeywordRule
+from shanzhi.orgs.models import Department, Enterprise, Grid
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _active_subcategories():
+    return (
+        Category.objects.filter(is_active=True, parent__isnull=False)
+        .select_related("parent")
+        .order_by("parent__sort_order", "parent__code", "sort_order", "code")
+    )
+
+
+class LocationMixin(forms.Form):
+    longitude = forms.FloatField(label=_("longitude"), required=False, widget=forms.HiddenInput)
+    latitude = forms.FloatField(label=_("latitude"), required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        lon, lat = data.get("longitude"), data.get("latitude")
+        if (lon is None) != (lat is None):
+            raise forms.ValidationError(_("Give both longitude and latitude, or neither."))
+        if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise forms.ValidationError(_("Coordinates out of range (longitude −180…180, latitude −90…90)."))
+        return data
+
+
+class PublicCaseForm(LocationMixin):
+    """The public, phone-sized form: no login."""
+
+    description = forms.CharField(
+        label=_("What is the problem?"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category (optional: we suggest one)"), queryset=Category.objects.none(), required=False
+    )
+    address = forms.CharField(label=_("Address or landmark"), required=False, max_length=300)
+    photos = PhotosField(label=_("Photos (up to 3, 5 MB each)"), required=False)
+    reporter_name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=50)
+    reporter_phone = forms.RegexField(
+        label=_("Phone for a call-back (optional)"),
+        regex=r"^[0-9+\- ]{5,20}$",
+        required=False,
+        error_messages={"invalid": _("Enter a phone number (digits only).")},
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = _active_subcategories()
+
+    def clean_photos(self):
+        photos = self.cleaned_data.get("photos") or []
+        if len(photos) > int(conf.get("cases.max_photos")):
+            raise forms.ValidationError(_("At most %(n)d photos.") % {"n": conf.get("cases.max_photos")})
+        return photos
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("address") and data.get("longitude") is None:
+            self.add_error("address", _("Click the map or give an address."))
+        return data
+
+
+class StaffCaseForm(PublicCaseForm):
+    """Hotline / staff entry: more fields, the same service."""
+
+    title = forms.CharField(label=_("title"), required=False, max_length=200)
+    kind = forms.ChoiceField(label=_("kind"), choices=Case.Kind.choices, initial=Case.Kind.HOTLINE)
+    nature = forms.ChoiceField(label=_("nature"), choices=Case.Nature.choices, initial=Case.Nature.HELP)
+    grid = forms.ModelChoiceField(label=_("grid"), queryset=Grid.objects.none(), required=False)
+    department = forms.ModelChoiceField(
+        label=_("handling department (empty: route automatically)"),
+        queryset=Department.objects.none(),
+        required=False,
+    )
+    enterprise = forms.ModelChoiceField(label=_("enterprise"), queryset=Enterprise.objects.none(), required=False)
+    longitude = forms.FloatField(label=_("longitude"), required=False)
+    latitude = forms.FloatField(label=_("latitude"), required=False)
+
+    field_order = [
+        "kind",
+        "nature",
+        "title",
+        "description",
+        "category",
+        "address",
+        "longitude",
+        "latitude",
+        "grid",
+        "department",
+        "enterprise",
+        "reporter_name",
+        "reporter_phone",
+        "photos",
+    ]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = Grid.objects.restrict(user).select_related("community")
+        self.fields["department"].queryset = Department.objects.exclude(kind=Department.Kind.DISPATCH)
+        self.fields["enterprise"].queryset = Enterprise.objects.restrict(user)
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        LocationMixin.clean(self)
+        return data
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(label=_("Tracking code"), max_length=32)
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper().replace(" ", "")
+
+
+class RateForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Your rating"), coerce=int, choices=[(i, "★" * i) for i in range(5, 0, -1)], widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = [
+            "code",
+            "name",
+            "parent",
+            "description",
+            "default_department",
+            "deadline_workdays",
+            "deadline_workhours",
+            "priority",
+            "keywords",
+            "is_active",
+            "sort_order",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Category.objects.filter(parent__isnull=True)
+
+
+class KeywordRuleForm(forms.ModelForm):
+    class Meta:
+        model = KeywordRule
+        fields = ["name", "keywords", "department", "category", "priority", "is_active"]

@@ -1,0 +1,151 @@
+"""Reads that shape dashboards: the three rates (响应率、解决率、满意率), the composite score and
+the process rates, by grid, community, department, category or month, and their ranking.
+
+Formulas (constants in `cases.rates`, see conf.py), over cases with a valid call-back:
+    响应率 response     = contacted / valid
+    解决率 resolution   = resolved / valid
+    满意率 satisfaction = (satisfied + w_basic × basically satisfied) / valid
+    composite           = w_r × response + w_s × resolution + w_m × satisfaction
+Process rates: on-time sign-for = signed on time / signed; return rate = cases returned at
+least once / dispatched; rework rate = cases reworked at least once / replied;
+on-time completion = replied by the deadline / replied (suspended cases excluded).
+One GROUP BY over the case table; no per-row Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from shanzhi.cases import conf
+from shanzhi.cases.models import Case, Category
+
+DIMENSIONS = {
+    "community": ("community_id", _("community")),
+    "grid": ("grid_id", _("grid")),
+    "department": ("department_id", _("handling department")),
+    "category": ("category__parent_id", _("category")),
+    "month": ("month", _("month")),
+}
+
+
+@dataclass
+class RateRow:
+    key: object
+    label: str
+    total: int
+    valid: int
+    contacted: int
+    resolved: int
+    satisfied: int
+    basic: int
+    response: float | None
+    resolution: float | None
+    satisfaction: float | None
+    composite: float | None
+    signed: int
+    signed_on_time: int
+    dispatched: int
+    returned: int
+    replied: int
+    reworked: int
+    completed_counted: int
+    completed_on_time: int
+    on_time_sign: float | None
+    return_rate: float | None
+    rework_rate: float | None
+    on_time_completion: float | None
+    rank: int | None = None
+
+
+AGGREGATES = {
+    "total": Count("id"),
+    "valid": Count("id", filter=Q(callback_valid=True)),
+    "contacted": Count("id", filter=Q(callback_valid=True, callback_contacted=True)),
+    "resolved": Count("id", filter=Q(callback_valid=True, callback_resolved=True)),
+    "satisfied": Count("id", filter=Q(callback_valid=True, callback_satisfaction=Case.Satisfaction.SATISFIED)),
+    "basic": Count("id", filter=Q(callback_valid=True, callback_satisfaction=Case.Satisfaction.BASIC)),
+    "signed": Count("id", filter=Q(signed_on_time__isnull=False)),
+    "signed_on_time": Count("id", filter=Q(signed_on_time=True)),
+    "dispatched": Count("id", filter=Q(dispatched_at__isnull=False)),
+    "returned": Count("id", filter=Q(return_count__gt=0)),
+    "replied": Count("id", filter=Q(replied_at__isnull=False)),
+    "reworked": Count("id", filter=Q(rework_count__gt=0, replied_at__isnull=False)),
+    "completed_counted": Count("id", filter=Q(completed_on_time__isnull=False)),
+    "completed_on_time": Count("id", filter=Q(completed_on_time=True)),
+}
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
+
+
+def constants() -> dict[str, float]:
+    return {k: float(v) for k, v in conf.get("cases.rates").items()}
+
+
+def compute(agg: dict, c: dict[str, float] | None = None) -> dict:
+    c = c or constants()
+    valid = agg["valid"]
+    out = {
+        "response": _ratio(agg["contacted"], valid),
+        "resolution": _ratio(agg["resolved"], valid),
+        "satisfaction": _ratio(agg["satisfied"] + c["basic_satisfied_weight"] * agg["basic"], valid) if valid else None,
+        "on_time_sign": _ratio(agg["signed_on_time"], agg["signed"]),
+        "return_rate": _ratio(agg["returned"], agg["dispatched"]),
+        "rework_rate": _ratio(agg["reworked"], agg["replied"]),
+        "on_time_completion": _ratio(agg["completed_on_time"], agg["completed_counted"]),
+    }
+    out["composite"] = (
+        c["weight_response"] * out["response"]
+        + c["weight_resolution"] * out["resolution"]
+        + c["weight_satisfaction"] * out["satisfaction"]
+        if valid
+        else None
+    )
+    return out
+
+
+def overall(qs) -> dict:
+    agg = qs.aggregate(**AGGREGATES)
+    agg = {k: v or 0 for k, v in agg.items()}
+    return {**agg, **compute(agg)}
+
+
+def _labels(dimension: str, keys: list) -> dict:
+    from shanzhi.orgs.models import Community, Department, Grid
+
+    model = {"community": Community, "grid": Grid, "department": Department, "category": Category}.get(dimension)
+    if model is None:
+        return {k: (k.strftime("%Y-%m") if k else "—") for k in keys}
+    names = dict(model.all_objects.filter(pk__in=[k for k in keys if k is not None]).values_list("pk", "name"))
+    return {k: names.get(k, "—") if k is not None else str(_("(none)")) for k in keys}
+
+
+def rates_by(qs, dimension: str) -> list[RateRow]:
+    """One row per value of `dimension`, ranked by the composite (months: in order)."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(dimension)
+    field = DIMENSIONS[dimension][0]
+    if dimension == "month":
+        qs = qs.annotate(month=TruncMonth("received_at"))
+    rows = list(qs.order_by().values(field).annotate(**AGGREGATES))
+    labels = _labels(dimension, [r[field] for r in rows])
+    c = constants()
+    out = []
+    for r in rows:
+        agg = {k: r[k] or 0 for k in AGGREGATES}
+        out.append(RateRow(key=r[field], label=labels[r[field]], **agg, **compute(agg, c)))
+    if dimension == "month":
+        out.sort(key=lambda x: (x.key is None, x.key))
+    else:
+        out.sort(key=lambda x: (x.composite is None, -(x.composite or 0), -x.valid))
+        rank = 0
+        for row in out:
+            if row.composite is not None:
+                rank += 1
+                row.rank = rank
+    return out

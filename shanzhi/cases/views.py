@@ -1,0 +1,625 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views import generic
+
+from shanzhi.cases import filtersets, forms, router, selectors, services, workflow
+from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, Category, KeywordRule, RoutingModel
+from shanzhi.core.errors import ConflictError
+from shanzhi.core.excel import xlsx_response
+from shanzhi.core.scoping import ADD, CHANGE, VIEW
+from shanzhi.core.views import (
+    Column,
+    ObjectCreateView,
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectListView,
+    ObjectUpdateView,
+    ScopedMixin,
+)
+from shanzhi.orgs.models import Department
+
+ACTION_LABELS = {
+    "accept": _l("Accept"),
+    "dispatch": _l("Dispatch"),
+    "sign": _l("Sign for"),
+    "start": _l("Start handling"),
+    "return": _l("Return"),
+    "reassign": _l("Reassign"),
+    "reply": _l("Reply"),
+    "verify": _l("Verify"),
+    "rework": _l("Send back for rework"),
+    "callback": _l("Record call-back"),
+    "close": _l("Close"),
+    "reopen": _l("Reopen"),
+    "archive": _l("Archive"),
+    "cancel": _l("Cancel"),
+    "merge": _l("Merge"),
+    "suspend": _l("Suspend (挂账)"),
+    "resume": _l("Resume"),
+    "request_extension": _l("Request extension"),
+    "approve_extension": _l("Approve extension"),
+    "refuse_extension": _l("Refuse extension"),
+    "supervise": _l("Supervise (督办)"),
+    "warn": _l("Deadline warning"),
+    "escalate": _l("Escalate"),
+    "whistle": _l("Blow the whistle (吹哨)"),
+    "arrive": _l("Report arrival (报到)"),
+    "report_part": _l("Report our part"),
+    "rate_department": _l("Rate a department"),
+    "note": _l("Add a note"),
+    "create": _l("Received"),
+    "rate": _l("Rated by the reporter"),
+    "merged_in": _l("Duplicate merged in"),
+}
+DANGER_ACTIONS = {"return", "cancel", "rework", "refuse_extension", "suspend"}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return " ".join(exc.messages)
+
+
+# ----------------------------------------------------------------------------- staff pages
+
+
+class CaseList(ObjectListView):
+    model = Case
+    filterset_class = filtersets.CaseFilterSet
+    search_fields = ("code", "title", "description", "address")
+    template_name = "cases/case_list.html"
+    columns = [
+        Column("code", _l("tracking code"), link=True),
+        Column("title", _l("title")),
+        Column("category", _l("category")),
+        Column("status", _l("status")),
+        Column("kind", _l("kind")),
+        Column("department", _l("handling department")),
+        Column("grid", _l("grid")),
+        Column("received_at", _l("received at")),
+        Column("deadline", _l("deadline")),
+        Column("reporter_name", _l("reporter name"), personal="name"),
+        Column("reporter_phone", _l("reporter phone"), personal="phone"),
+    ]
+
+    def get_base_queryset(self):
+        return Case.objects.select_related("category__parent", "department", "grid")
+
+
+class CaseDetail(ObjectDetailView):
+    model = Case
+    template_name = "cases/case_detail.html"
+    fields = [
+        Column("status", _l("status")),
+        Column("kind", _l("kind")),
+        Column("source", _l("source")),
+        Column("nature", _l("nature")),
+        Column("category", _l("category")),
+        Column("priority", _l("priority")),
+        Column("description", _l("description")),
+        Column("address", _l("address")),
+        Column("community", _l("community")),
+        Column("grid", _l("grid")),
+        Column("department", _l("handling department")),
+        Column("received_at", _l("received at")),
+        Column("deadline", _l("deadline")),
+        Column("sign_deadline", _l("sign-for deadline")),
+        Column("reporter_name", _l("reporter name"), personal="name"),
+        Column("reporter_phone", _l("reporter phone"), personal="phone"),
+        Column("enterprise", _l("enterprise")),
+        Column("leader", _l("responsible leader")),
+        Column("reply", _l("reply to the reporter")),
+    ]
+
+    def get_base_queryset(self):
+        return Case.objects.select_related("category__parent", "department", "grid", "community", "merged_into")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        case = self.object
+        user = self.request.user
+        ctx["edit_url"] = ctx["delete_url"] = None
+        ctx["events"] = [
+            (ev, action_label(ev.action)) for ev in case.events.select_related("actor").prefetch_related("attachments")
+        ]
+        ctx["attachments"] = case.attachments.filter(event__action="create")
+        actions = services.available_actions(user, case)
+        ctx["actions"] = [
+            (a, action_label(a), a in DANGER_ACTIONS, workflow.TRANSITIONS[(case.status, a)].needs_note)
+            for a in actions
+            if a not in ("callback", "merge", "whistle", "rate_department")
+        ]
+        ctx["can_callback"] = "callback" in actions
+        ctx["can_merge"] = "merge" in actions
+        ctx["can_whistle"] = "whistle" in actions
+        ctx["can_rate_department"] = "rate_department" in actions
+        ctx["needs_department"] = {"dispatch", "reassign"}
+        ctx["departments"] = Department.objects.exclude(kind=Department.Kind.DISPATCH)
+        ctx["summons"] = case.summons.select_related("department")
+        ctx["callbacks"] = case.callbacks.all()
+        ctx["duplicates"] = services.likely_duplicates(case) if case.is_open else []
+        ctx["satisfaction_choices"] = Case.Satisfaction.choices
+        ctx["overdue"] = case.is_open and case.deadline and case.deadline < timezone.now()
+        ctx["status_label"] = case.get_status_display()
+        return ctx
+
+
+class CaseTransitionView(ScopedMixin, generic.View):
+    """POST one workflow action from the case page; conflicts and refusals come back as messages."""
+
+    model = Case
+    scope_action = CHANGE
+    def get(self, request, pk):
+        # Nothing to show here: out of scope is a 404 like everywhere, else back to the case.
+        case = get_object_or_404(self.get_queryset(), pk=pk)
+        return redirect(case.get_absolute_url())
+
+    def post(self, request, pk):
+        case = get_object_or_404(self.get_queryset(), pk=pk)
+        action = request.POST.get("action", "")
+        note = request.POST.get("note", "")
+        version = request.POST.get("version", "")
+        params: dict = {}
+        post = request.POST
+        if post.get("department"):
+            params["department"] = Department.objects.filter(pk=post["department"]).first()
+            if params["department"] is None:
+                messages.error(request, _("Unknown department."))
+                return redirect(case.get_absolute_url())
+        if post.get("local"):
+            params["local"] = True
+        if action == "request_extension":
+            params["days"] = post.get("days")
+        if action == "callback":
+            params.update(
+                contacted=post.get("contacted") == "1",
+                resolved={"1": True, "0": False}.get(post.get("resolved", "")),
+                satisfaction=post.get("satisfaction", ""),
+                is_valid=post.get("is_valid", "1") == "1",
+            )
+        if action == "merge":
+            into = Case.objects.restrict(request.user, VIEW).filter(code=post.get("into", "").strip().upper()).first()
+            params["into"] = into
+        if action == "whistle":
+            params["lead"] = post.get("lead") or None
+            params["departments"] = post.getlist("departments")
+        if action == "rate_department":
+            params["score"] = post.get("score")
+        if action == "note":
+            params["public"] = post.get("public") == "1"
+        try:
+            if action == "merge" and params.get("into") is not None:
+                services.case_merge(
+                    case=case,
+                    into=params["into"],
+                    actor=request.user,
+                    note=note,
+                    expected_version=int(version) if version.isdigit() else None,
+                )
+            else:
+                services.case_transition(
+                    case=case,
+                    action=action,
+                    actor=request.user,
+                    note=note,
+                    expected_version=int(version) if version.isdigit() else None,
+                    photos=request.FILES.getlist("photos"),
+                    **params,
+                )
+            messages.success(request, _("Done: %(a)s.") % {"a": action_label(action)})
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("Your role may not do this."))
+        if Case.objects.restrict(request.user, VIEW).filter(pk=case.pk).exists():
+            return redirect(case.get_absolute_url())
+        return redirect("cases:case_list")
+
+
+class CaseCreate(ScopedMixin, generic.FormView):
+    """Hotline and staff entry."""
+
+    model = Case
+    scope_action = ADD
+    form_class = forms.StaffCaseForm
+    template_name = "cases/case_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        kwargs.setdefault("initial", {})["idempotency_key"] = uuid.uuid4().hex
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["title"] = _("Hotline entry")
+        return ctx
+
+    def form_valid(self, form):
+        d = form.cleaned_data
+        grid = d.get("grid")
+        if grid is not None and not type(grid).objects.restrict(self.request.user).filter(pk=grid.pk).exists():
+            form.add_error("grid", _("You cannot place this record outside your own scope."))
+            return self.form_invalid(form)
+        try:
+            case = services.case_create(
+                actor=self.request.user,
+                source=Case.Source.HOTLINE if d["kind"] == Case.Kind.HOTLINE else Case.Source.STAFF,
+                kind=d["kind"],
+                nature=d["nature"],
+                title=d.get("title", ""),
+                description=d["description"],
+                category=d.get("category"),
+                longitude=d.get("longitude"),
+                latitude=d.get("latitude"),
+                address=d.get("address", ""),
+                grid=grid,
+                department=d.get("department"),
+                enterprise=d.get("enterprise"),
+                reporter_name=d.get("reporter_name", ""),
+                reporter_phone=d.get("reporter_phone", ""),
+                photos=d.get("photos") or [],
+                idempotency_key=d.get("idempotency_key") or None,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Case %(c)s registered.") % {"c": case.code})
+        if Case.objects.restrict(self.request.user).filter(pk=case.pk).exists():
+            return redirect(case.get_absolute_url())
+        return redirect("cases:case_list")
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class RatesView(ScopedMixin, generic.TemplateView):
+    """Three rates and process rates by grid / community / department / category / month."""
+
+    model = Case
+    template_name = "cases/rates.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            return self.export()
+        return super().get(request, *args, **kwargs)
+
+    def rows(self):
+        dim = self.request.GET.get("by", "community")
+        if dim not in selectors.DIMENSIONS:
+            dim = "community"
+        qs = self.get_queryset()
+        year = self.request.GET.get("year", "")
+        if year.isdigit():
+            qs = qs.filter(received_at__year=int(year))
+        return dim, qs, selectors.rates_by(qs, dim)
+
+    def export(self):
+        dim, _qs, rows = self.rows()
+        headers = [
+            str(selectors.DIMENSIONS[dim][1]),
+            _("rank"),
+            _("cases"),
+            _("valid call-backs"),
+            _("response rate"),
+            _("resolution rate"),
+            _("satisfaction rate"),
+            _("composite"),
+            _("on-time sign-for"),
+            _("return rate"),
+            _("rework rate"),
+            _("on-time completion"),
+        ]
+
+        def pct(v):
+            return round(v * 100, 2) if v is not None else ""
+
+        data = (
+            [
+                r.label,
+                r.rank or "",
+                r.total,
+                r.valid,
+                pct(r.response),
+                pct(r.resolution),
+                pct(r.satisfaction),
+                pct(r.composite),
+                pct(r.on_time_sign),
+                pct(r.return_rate),
+                pct(r.rework_rate),
+                pct(r.on_time_completion),
+            ]
+            for r in rows
+        )
+        return xlsx_response(headers, data, filename=_("three-rates"))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        dim, qs, rows = self.rows()
+        ctx["dimension"] = dim
+        ctx["dimensions"] = [(k, v[1]) for k, v in selectors.DIMENSIONS.items()]
+        ctx["rows"] = rows
+        ctx["overall"] = selectors.overall(qs)
+        ctx["constants"] = selectors.constants()
+        ctx["year"] = self.request.GET.get("year", "")
+        ctx["years"] = [d.year for d in Case.objects.restrict(self.request.user).dates("received_at", "year")]
+        ctx["dimension_label"] = selectors.DIMENSIONS[dim][1]
+        ctx["chart"] = {
+            "labels": [r.label for r in rows],
+            "response": [round(r.response * 100, 1) if r.response is not None else None for r in rows],
+            "resolution": [round(r.resolution * 100, 1) if r.resolution is not None else None for r in rows],
+            "satisfaction": [round(r.satisfaction * 100, 1) if r.satisfaction is not None else None for r in rows],
+            "composite": [round(r.composite * 100, 1) if r.composite is not None else None for r in rows],
+        }
+        ctx["export_query"] = self.request.GET.copy()
+        ctx["export_query"]["export"] = "xlsx"
+        ctx["export_query"] = ctx["export_query"].urlencode()
+        return ctx
+
+
+class AttachmentView(ScopedMixin, generic.View):
+    """Serve an attachment to staff in scope (files are not public under /media in production)."""
+
+    model = CaseAttachment
+
+    def get(self, request, pk):
+        from django.http import FileResponse
+
+        att = get_object_or_404(self.get_queryset(), pk=pk)
+        return FileResponse(att.file.open("rb"), content_type=att.content_type or "application/octet-stream")
+
+
+# ----------------------------------------------------------------------------- categories & rules
+
+
+class CategoryList(ObjectListView):
+    model = Category
+    search_fields = ("name", "code", "keywords")
+    columns = [
+        Column("code", _l("code")),
+        Column(str, _l("name"), link=True),
+        Column("default_department", _l("default department")),
+        Column("deadline_workdays", _l("deadline (working days)")),
+        Column("deadline_workhours", _l("deadline (working hours)")),
+        Column("priority", _l("priority")),
+        Column("is_active", _l("active")),
+    ]
+
+    def get_base_queryset(self):
+        return Category.objects.select_related("parent", "default_department").order_by(
+            "parent__sort_order", "parent__code", "sort_order", "code"
+        )
+
+
+class CategoryDetail(ObjectDetailView):
+    model = Category
+
+
+class CategoryCreate(ObjectCreateView):
+    model = Category
+    form_class = forms.CategoryForm
+
+
+class CategoryUpdate(ObjectUpdateView):
+    model = Category
+    form_class = forms.CategoryForm
+
+
+class CategoryDelete(ObjectDeleteView):
+    model = Category
+
+
+class KeywordRuleList(ObjectListView):
+    model = KeywordRule
+    search_fields = ("name", "keywords")
+    columns = [
+        Column("name", _l("name"), link=True),
+        Column("keywords", _l("keywords")),
+        Column("department", _l("department")),
+        Column("category", _l("category")),
+        Column("priority", _l("rule priority")),
+        Column("is_active", _l("active")),
+    ]
+
+    def get_base_queryset(self):
+        return KeywordRule.objects.select_related("department", "category")
+
+
+class KeywordRuleDetail(ObjectDetailView):
+    model = KeywordRule
+
+
+class KeywordRuleCreate(ObjectCreateView):
+    model = KeywordRule
+    form_class = forms.KeywordRuleForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        router.clear_caches()
+        return response
+
+
+class KeywordRuleUpdate(ObjectUpdateView):
+    model = KeywordRule
+    form_class = forms.KeywordRuleForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        router.clear_caches()
+        return response
+
+
+class KeywordRuleDelete(ObjectDeleteView):
+    model = KeywordRule
+
+
+class RoutingModelsView(ScopedMixin, generic.TemplateView):
+    """Trained routing models and their measured accuracy."""
+
+    model = Case
+    permission_required = "cases.change_keywordrule"
+    template_name = "cases/routing_models.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["models"] = RoutingModel.objects.defer("data")[:20]
+        return ctx
+
+
+# ----------------------------------------------------------------------------- public pages
+
+
+def _public_case(code: str) -> Case:
+    case = Case.objects.filter(code=code.strip().upper()).select_related("category__parent", "merged_into").first()
+    if case is None:
+        raise Http404(_("No case with this tracking code."))
+    return case
+
+
+class PublicSubmitView(generic.FormView):
+    scope_exempt = "Public intake form: anyone may submit; nothing about other cases is shown."
+    form_class = forms.PublicCaseForm
+    template_name = "cases/public_submit.html"
+
+    def get_initial(self):
+        return {"idempotency_key": uuid.uuid4().hex}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        from shanzhi.orgs.models import Community
+
+        bounds = [c.boundary for c in Community.objects.exclude(boundary__isnull=True).only("boundary")]
+        ctx["communities_geojson"] = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": b, "properties": {"name": str(i)}} for i, b in enumerate(bounds)
+            ],
+        }
+        return ctx
+
+    def form_valid(self, form):
+        d = form.cleaned_data
+        user = self.request.user if self.request.user.is_authenticated else None
+        try:
+            case = services.case_create(
+                actor=user,
+                source=Case.Source.WEB,
+                description=d["description"],
+                category=d.get("category"),
+                longitude=d.get("longitude"),
+                latitude=d.get("latitude"),
+                address=d.get("address", ""),
+                reporter_name=d.get("reporter_name", ""),
+                reporter_phone=d.get("reporter_phone", ""),
+                photos=d.get("photos") or [],
+                idempotency_key=d.get("idempotency_key") or None,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        return HttpResponseRedirect(reverse("cases:public_case", args=[case.code]) + "?new=1")
+
+
+class PublicSuggestView(generic.View):
+    scope_exempt = "Suggests a category for a text typed on the public form; reads no case."
+
+    def get(self, request):
+        text = request.GET.get("text", "")[:2000]
+        model = router.classifier(RoutingModel.Target.CATEGORY)
+        if not text.strip() or model is None:
+            return JsonResponse({"suggestions": []})
+        pred = model.predict(text)
+        codes = [label for label, _p in pred.alternatives]
+        cats = {c.code: c for c in Category.objects.filter(code__in=codes, is_active=True).select_related("parent")}
+        return JsonResponse(
+            {
+                "suggestions": [
+                    {"id": cats[code].pk, "name": str(cats[code]), "confidence": round(p, 3)}
+                    for code, p in pred.alternatives
+                    if code in cats
+                ]
+            }
+        )
+
+
+class PublicTrackView(generic.FormView):
+    scope_exempt = "Asks for a tracking code; shows nothing by itself."
+    form_class = forms.TrackForm
+    template_name = "cases/public_track.html"
+
+    def form_valid(self, form):
+        code = form.cleaned_data["code"]
+        if not Case.objects.filter(code=code).exists():
+            form.add_error("code", _("No case with this tracking code."))
+            return self.form_invalid(form)
+        return redirect("cases:public_case", code=code)
+
+
+class PublicCaseView(generic.TemplateView):
+    scope_exempt = "Public status and timeline of one case by its unguessable code; no names, phones or notes."
+    template_name = "cases/public_case.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        case = _public_case(kwargs["code"])
+        ctx["case"] = case
+        ctx["events"] = [
+            (ev, action_label(ev.action))
+            for ev in case.events.filter(is_public=True).exclude(action__in=["warn", "escalate", "callback", "note"])
+        ]
+        ctx["can_rate"] = case.status in HANDLED_STATES and case.rated_at is None
+        ctx["rate_form"] = kwargs.get("rate_form") or forms.RateForm()
+        ctx["new"] = self.request.GET.get("new") == "1"
+        return ctx
+
+
+class PublicRateView(generic.View):
+    scope_exempt = "The reporter rates the result with the tracking code; once only."
+    http_method_names = ["post"]
+
+    def post(self, request, code):
+        case = _public_case(code)
+        form = forms.RateForm(request.POST)
+        if not form.is_valid():
+            view = PublicCaseView()
+            view.setup(request, code=code)
+            return render(
+                request, PublicCaseView.template_name, view.get_context_data(code=code, rate_form=form), status=400
+            )
+        try:
+            services.case_rate_public(
+                case=case,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data.get("comment", ""),
+                actor=request.user if request.user.is_authenticated else None,
+            )
+            messages.success(request, _("Thank you for your rating."))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("cases:public_case", code=case.code)
+
+
+def search_cases(user, text: str):
+    return Case.objects.restrict(user).filter(Q(code__icontains=text) | Q(title__icontains=text))
