@@ -28,6 +28,7 @@ class ProjectsConfig(AppConfig):
             registry.add_menu(
                 MenuItem(section=section, label=label, url_name=url, permission=perm, order=300 + order, icon=icon)
             )
+        _name_api_enums()
         registry.add_demo_loader(40, "projects", demo.load)
         registry.add_home_panel(["admin", "leader", "dept"], panels.projects_panel, order=300)
         registry.add_periodic("projects.stale_leads", 24 * 3600, services.stale_leads_notify)
@@ -36,3 +37,29 @@ class ProjectsConfig(AppConfig):
         except ImportError:  # the cases engine is optional for this app
             return
         register_origin_handler("projects.blocker", services.blocker_case_changed)
+
+
+def _name_api_enums() -> None:
+    """Stable OpenAPI enum names for this app's choice sets (fields such as "stage" or "kind" exist
+    in several apps, and drf-spectacular otherwise invents hashed names and warns)."""
+    from django.conf import settings
+
+    prefix = "shanzhi.projects.models."
+    names = {
+        "ProjectKindEnum": "Project.Kind",
+        "ProjectStageEnum": "Project.Stage",
+        "BlockerKindEnum": "Blocker.Kind",
+        "BlockerStatusEnum": "Blocker.Status",
+        "LeadKindEnum": "Lead.Kind",
+        "LeadSourceEnum": "Lead.Source",
+        "LeadStageEnum": "Lead.Stage",
+        "LeadActivityKindEnum": "LeadActivity.Kind",
+        "ParcelStageEnum": "Parcel.Stage",
+        "ParcelEnforcementEnum": "Parcel.Enforcement",
+        "ProposalStatusEnum": "Proposal.Status",
+        "ProposalCategoryEnum": "Proposal.Category",
+        "ChainLinkPositionEnum": "ChainLink.Position",
+    }
+    overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
+    for name, path in names.items():
+        overrides.setdefault(name, prefix + path)

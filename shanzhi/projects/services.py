@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------- input parsing
 
+# The amount fields hold 14 digits with 2 decimals (up to 10^12 万元).
+MAX_AMOUNT = Decimal("1e12")
+
 
 def parse_amount(
     value: Any, *, field: str, label: str, allow_empty: bool = False, maximum: Decimal | None = None
@@ -67,6 +70,8 @@ def parse_amount(
         raise ValidationError({field: _("%(label)s cannot be negative.") % {"label": label}})
     if maximum is not None and amount > maximum:
         raise ValidationError({field: _("%(label)s cannot exceed %(max)s.") % {"label": label, "max": maximum}})
+    if amount >= MAX_AMOUNT:
+        raise ValidationError({field: _("%(label)s is too large.") % {"label": label}})
     return amount.quantize(Decimal("0.01"))
 
 

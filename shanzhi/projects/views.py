@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.generic.detail import SingleObjectMixin
 
@@ -111,18 +111,18 @@ class ObjectActionView(ScopedMixin, SingleObjectMixin, generic.FormView):
 # ----------------------------------------------------------------------------- projects
 
 PROJECT_COLUMNS = [
-    Column("code", _l("project code")),
-    Column("name", _l("name"), link=True),
-    Column("kind", _l("type")),
-    Column("stage", _l("stage")),
-    Column("year", _l("year")),
-    Column("department", _l("responsible department")),
-    Column("community", _l("community")),
-    Column("total_investment", _l("total investment (10k yuan)")),
-    Column("planned_to_date", _l("planned to date (10k yuan)")),
-    Column("completed", _l("completed (10k yuan)")),
-    Column(lambda p: p.completed < p.planned_to_date, _l("behind plan")),
-    Column("land_area_mu", _l("land area (mu)")),
+    Column("code", gettext_lazy("project code")),
+    Column("name", gettext_lazy("name"), link=True),
+    Column("kind", gettext_lazy("type")),
+    Column("stage", gettext_lazy("stage")),
+    Column("year", gettext_lazy("year")),
+    Column("department", gettext_lazy("responsible department")),
+    Column("community", gettext_lazy("community")),
+    Column("total_investment", gettext_lazy("total investment (10k yuan)")),
+    Column("planned_to_date", gettext_lazy("planned to date (10k yuan)")),
+    Column("completed", gettext_lazy("completed (10k yuan)")),
+    Column(lambda p: p.completed < p.planned_to_date, gettext_lazy("behind plan")),
+    Column("land_area_mu", gettext_lazy("land area (mu)")),
 ]
 
 
@@ -157,25 +157,25 @@ class ProjectDetail(ObjectDetailView):
     model = Project
     template_name = "projects/project_detail.html"
     fields = [
-        Column("code", _l("project code")),
-        Column("kind", _l("type")),
-        Column("stage", _l("stage")),
-        Column("year", _l("year")),
-        Column("owner_unit", _l("owner enterprise or unit")),
-        Column("enterprise", _l("enterprise")),
-        Column("responsible_leader", _l("responsible leader")),
-        Column("department", _l("responsible department")),
-        Column("community", _l("community")),
-        Column("address", _l("location")),
-        Column("total_investment", _l("total investment (10k yuan)")),
-        Column("land_area_mu", _l("land area (mu)")),
-        Column("planned_start", _l("planned start")),
-        Column("planned_end", _l("planned completion")),
-        Column("started_on", _l("started on")),
-        Column("production_on", _l("in production on")),
-        Column("completed_on", _l("completed on")),
-        Column("is_public", _l("published")),
-        Column("description", _l("description")),
+        Column("code", gettext_lazy("project code")),
+        Column("kind", gettext_lazy("type")),
+        Column("stage", gettext_lazy("stage")),
+        Column("year", gettext_lazy("year")),
+        Column("owner_unit", gettext_lazy("owner enterprise or unit")),
+        Column("enterprise", gettext_lazy("enterprise")),
+        Column("responsible_leader", gettext_lazy("responsible leader")),
+        Column("department", gettext_lazy("responsible department")),
+        Column("community", gettext_lazy("community")),
+        Column("address", gettext_lazy("location")),
+        Column("total_investment", gettext_lazy("total investment (10k yuan)")),
+        Column("land_area_mu", gettext_lazy("land area (mu)")),
+        Column("planned_start", gettext_lazy("planned start")),
+        Column("planned_end", gettext_lazy("planned completion")),
+        Column("started_on", gettext_lazy("started on")),
+        Column("production_on", gettext_lazy("in production on")),
+        Column("completed_on", gettext_lazy("completed on")),
+        Column("is_public", gettext_lazy("published")),
+        Column("description", gettext_lazy("description")),
     ]
 
     def get_base_queryset(self):
@@ -249,7 +249,7 @@ class ProjectMoveStage(ObjectActionView):
     model = Project
     form_class = forms.StageMoveForm
     object_kwarg = "project"
-    title = _l("Move to another stage")
+    title = gettext_lazy("Move to another stage")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -273,7 +273,7 @@ class ProjectProgress(ObjectActionView):
     model = Project
     permission_required = "projects.change_projectmonth"
     form_class = forms.ProgressForm
-    title = _l("Report monthly progress")
+    title = gettext_lazy("Report monthly progress")
 
     def get_initial(self):
         return {"month": timezone.localdate().strftime("%Y-%m")}
@@ -297,7 +297,7 @@ class ProjectPlan(ObjectActionView):
     permission_required = "projects.change_projectmonth"
     form_class = forms.PlanForm
     object_kwarg = "project"
-    title = _l("Planned investment by month (10k yuan)")
+    title = gettext_lazy("Planned investment by month (10k yuan)")
 
     def perform(self, form):
         return services.project_plan_set(project=self.object, actor=self.request.user, plan=form.plan())
@@ -307,7 +307,7 @@ class BlockerRaise(ObjectActionView):
     model = Project
     permission_required = "projects.add_blocker"
     form_class = forms.BlockerForm
-    title = _l("Raise a blocker to the responsible department")
+    title = gettext_lazy("Raise a blocker to the responsible department")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -334,7 +334,7 @@ class MilestoneAdd(ObjectActionView):
     model = Project
     permission_required = "projects.add_milestone"
     form_class = forms.MilestoneForm
-    title = _l("Add a milestone")
+    title = gettext_lazy("Add a milestone")
 
     def perform(self, form):
         return core.record_create(Milestone, actor=self.request.user, project=self.object, **form.cleaned_data)
@@ -416,14 +416,14 @@ class BlockerList(ObjectListView):
     filterset_class = filtersets.BlockerFilterSet
     search_fields = ("description", "project__name")
     columns = [
-        Column("project", _l("project"), link=True),
-        Column("kind", _l("kind")),
-        Column("department", _l("responsible department")),
-        Column("status", _l("status")),
-        Column(lambda b: b.case.code if b.case_id else "", _l("case")),
-        Column(lambda b: b.case.get_status_display() if b.case_id else "", _l("case status")),
-        Column("deadline", _l("deadline")),
-        Column("created_at", _l("raised at")),
+        Column("project", gettext_lazy("project"), link=True),
+        Column("kind", gettext_lazy("kind")),
+        Column("department", gettext_lazy("responsible department")),
+        Column("status", gettext_lazy("status")),
+        Column(lambda b: b.case.code if b.case_id else "", gettext_lazy("case")),
+        Column(lambda b: b.case.get_status_display() if b.case_id else "", gettext_lazy("case status")),
+        Column("deadline", gettext_lazy("deadline")),
+        Column("created_at", gettext_lazy("raised at")),
     ]
 
     def get_base_queryset(self):
@@ -468,17 +468,17 @@ class LeadList(ObjectListView):
     search_fields = ("company", "industry", "notes")
     template_name = "projects/lead_list.html"
     columns = [
-        Column("company", _l("company"), link=True),
-        Column("kind", _l("list")),
-        Column("industry", _l("industry")),
-        Column("chain_link", _l("chain link")),
-        Column("source", _l("source")),
-        Column("investment", _l("planned investment (10k yuan)")),
-        Column("stage", _l("stage")),
-        Column("owner", _l("owner")),
-        Column("last_activity_at", _l("last activity")),
-        Column("contact_name", _l("contact person")),
-        Column("contact_phone", _l("contact phone"), personal="phone"),
+        Column("company", gettext_lazy("company"), link=True),
+        Column("kind", gettext_lazy("list")),
+        Column("industry", gettext_lazy("industry")),
+        Column("chain_link", gettext_lazy("chain link")),
+        Column("source", gettext_lazy("source")),
+        Column("investment", gettext_lazy("planned investment (10k yuan)")),
+        Column("stage", gettext_lazy("stage")),
+        Column("owner", gettext_lazy("owner")),
+        Column("last_activity_at", gettext_lazy("last activity")),
+        Column("contact_name", gettext_lazy("contact person")),
+        Column("contact_phone", gettext_lazy("contact phone"), personal="phone"),
     ]
 
     def get_base_queryset(self):
@@ -549,7 +549,7 @@ class LeadLogActivity(ObjectActionView):
     model = Lead
     permission_required = "projects.add_leadactivity"
     form_class = forms.LeadActivityForm
-    title = _l("Log a contact")
+    title = gettext_lazy("Log a contact")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -562,7 +562,7 @@ class LeadMove(ObjectActionView):
     model = Lead
     form_class = forms.LeadMoveForm
     object_kwarg = "lead"
-    title = _l("Move to another stage")
+    title = gettext_lazy("Move to another stage")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -608,9 +608,9 @@ class IndustryChainList(ObjectListView):
     model = IndustryChain
     search_fields = ("name",)
     columns = [
-        Column("name", _l("name"), link=True),
-        Column("department", _l("responsible department")),
-        Column("description", _l("description")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("department", gettext_lazy("responsible department")),
+        Column("description", gettext_lazy("description")),
     ]
 
 
@@ -639,11 +639,11 @@ class ChainLinkList(ObjectListView):
     model = ChainLink
     search_fields = ("name", "chain__name")
     columns = [
-        Column("chain", _l("industry chain")),
-        Column("name", _l("name"), link=True),
-        Column("position", _l("position")),
-        Column("enterprises", _l("local enterprises")),
-        Column("is_key_gap", _l("key gap to fill")),
+        Column("chain", gettext_lazy("industry chain")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("position", gettext_lazy("position")),
+        Column("enterprises", gettext_lazy("local enterprises")),
+        Column("is_key_gap", gettext_lazy("key gap to fill")),
     ]
 
     def get_base_queryset(self):
@@ -686,16 +686,16 @@ class ParcelList(ObjectListView):
     filterset_class = filtersets.ParcelFilterSet
     search_fields = ("code", "owners")
     columns = [
-        Column("project", _l("renewal project")),
-        Column("code", _l("parcel code"), link=True),
-        Column("area_mu", _l("area (mu)")),
-        Column("owners", _l("owners")),
-        Column("stage", _l("stage")),
-        Column("signed_on", _l("signed on")),
-        Column("demolished_on", _l("demolished on")),
-        Column("transferred_on", _l("transferred on")),
-        Column("transfer_price", _l("transfer price (10k yuan)")),
-        Column("enforcement", _l("enforcement")),
+        Column("project", gettext_lazy("renewal project")),
+        Column("code", gettext_lazy("parcel code"), link=True),
+        Column("area_mu", gettext_lazy("area (mu)")),
+        Column("owners", gettext_lazy("owners")),
+        Column("stage", gettext_lazy("stage")),
+        Column("signed_on", gettext_lazy("signed on")),
+        Column("demolished_on", gettext_lazy("demolished on")),
+        Column("transferred_on", gettext_lazy("transferred on")),
+        Column("transfer_price", gettext_lazy("transfer price (10k yuan)")),
+        Column("enforcement", gettext_lazy("enforcement")),
     ]
 
     def get_base_queryset(self):
@@ -734,7 +734,7 @@ class ParcelMove(ObjectActionView):
     model = Parcel
     form_class = forms.ParcelMoveForm
     object_kwarg = "parcel"
-    title = _l("Move to the next stage")
+    title = gettext_lazy("Move to the next stage")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -888,15 +888,15 @@ class ProposalList(ObjectListView):
     filterset_class = filtersets.ProposalFilterSet
     search_fields = ("title", "description")
     columns = [
-        Column("title", _l("title"), link=True),
-        Column("category", _l("category")),
-        Column("community", _l("community")),
-        Column("for_year", _l("for year")),
-        Column("votes", _l("votes")),
-        Column("status", _l("status")),
-        Column("department", _l("answering department")),
-        Column("proposer_phone", _l("proposer phone"), personal="phone"),
-        Column("created_at", _l("submitted at")),
+        Column("title", gettext_lazy("title"), link=True),
+        Column("category", gettext_lazy("category")),
+        Column("community", gettext_lazy("community")),
+        Column("for_year", gettext_lazy("for year")),
+        Column("votes", gettext_lazy("votes")),
+        Column("status", gettext_lazy("status")),
+        Column("department", gettext_lazy("answering department")),
+        Column("proposer_phone", gettext_lazy("proposer phone"), personal="phone"),
+        Column("created_at", gettext_lazy("submitted at")),
     ]
 
     def get_base_queryset(self):
@@ -936,7 +936,7 @@ class ProposalDetail(ObjectDetailView):
 class ProposalAnswer(ObjectActionView):
     model = Proposal
     form_class = forms.ProposalAnswerForm
-    title = _l("Answer the proposal")
+    title = gettext_lazy("Answer the proposal")
 
     def perform(self, form):
         d = form.cleaned_data
@@ -953,7 +953,7 @@ class ProposalToProject(ObjectActionView):
     model = Proposal
     permission_required = "projects.add_project"
     form_class = forms.ProposalToProjectForm
-    title = _l("Make a project of this proposal")
+    title = gettext_lazy("Make a project of this proposal")
 
     def perform(self, form):
         d = form.cleaned_data

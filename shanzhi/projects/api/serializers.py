@@ -195,6 +195,17 @@ class LeadActivitySerializer(BaseModelSerializer):
         read_only_fields = [*COMMON_READ_ONLY, "lead"]
 
 
+class LeadLogSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LeadActivity.Kind.choices, default="call")
+    at = serializers.DateTimeField(required=False)
+    summary = serializers.CharField()
+
+    def validate_kind(self, value):
+        if value == LeadActivity.Kind.STAGE:
+            raise serializers.ValidationError("Stage changes are logged by a stage move.")
+        return value
+
+
 class ParcelSerializer(BaseModelSerializer):
     class Meta:
         model = Parcel
@@ -260,8 +271,6 @@ class ProposalSerializer(BaseModelSerializer):
 
 
 class ProposalAnswerSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=[Proposal.Status.ANSWERED, Proposal.Status.DECLINED, Proposal.Status.HIDDEN]
-    )
+    status = serializers.ChoiceField(choices=Proposal.Status.choices, help_text="answered, declined or hidden")
     answer = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False)

@@ -190,16 +190,16 @@ class LeadViewSet(WorkflowActionsMixin, ScopedModelViewSet):
         )
         return Response(s.LeadSerializer(lead, context={"request": request}).data)
 
-    @extend_schema(request=s.LeadActivitySerializer, responses=s.LeadActivitySerializer)
+    @extend_schema(request=s.LeadLogSerializer, responses={201: s.LeadActivitySerializer})
     @action(detail=True, methods=["post"])
     def log(self, request, pk=None):
         """Log a contact with the lead."""
         lead = self.get_object()
-        body = s.LeadActivitySerializer(data={**request.data, "lead": lead.pk}, context={"request": request})
+        body = s.LeadLogSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
         activity = services.lead_log_activity(
-            lead=lead, actor=request.user, kind=d.get("kind", "call"), summary=d["summary"], at=d.get("at")
+            lead=lead, actor=request.user, kind=d["kind"], summary=d["summary"], at=d.get("at")
         )
         return Response(s.LeadActivitySerializer(activity, context={"request": request}).data, status=201)
 
