@@ -164,6 +164,7 @@ class CaseTransitionView(ScopedMixin, generic.View):
 
     model = Case
     scope_action = CHANGE
+
     def get(self, request, pk):
         # Nothing to show here: out of scope is a 404 like everywhere, else back to the case.
         case = get_object_or_404(self.get_queryset(), pk=pk)

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -75,6 +76,8 @@ class CaseViewSet(
     @extend_schema(request=s.TransitionSerializer, responses={200: s.CaseSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
+        if not request.user.has_perm("cases.change_case"):
+            raise exceptions.PermissionDenied(_("Your role may not do this."))
         case = self.get_object()
         ser = s.TransitionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

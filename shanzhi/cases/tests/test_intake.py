@@ -1,0 +1,209 @@
+"""Intake from the public form and the API: photos, idempotency, bad input, tracking, rating."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from shanzhi.cases import conf, services
+from shanzhi.cases.models import Case, CaseAttachment
+from shanzhi.cases.tests.factories import drive_to, make_case, make_categories, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_public_form_submit_strips_photo_metadata(org, client, settings):
+    cats = make_categories(org)
+    jpeg = png_bytes(with_exif_gps=True)
+    assert Image.open(io.BytesIO(jpeg)).getexif().get(0x8825) is not None  # the test photo has GPS
+    r = client.post(
+        "/cases/submit/",
+        {
+            "description": "小区门口垃圾没人清理",
+            "category": cats["garbage"].pk,
+            "longitude": "113.355",
+            "latitude": "22.515",
+            "reporter_name": "王先生",
+            "reporter_phone": "13900001234",
+            "idempotency_key": "abc",
+            "photos": [SimpleUploadedFile("a.jpg", jpeg, content_type="image/jpeg")],
+        },
+    )
+    assert r.status_code == 302, r.content[:2000]
+    case = Case.objects.get()
+    assert r["Location"].startswith(f"/cases/track/{case.code}/")
+    att = CaseAttachment.objects.get(case=case)
+    stored = Image.open(att.file.path)
+    assert stored.getexif().get(0x8825) is None and stored.getexif().get(0x010F) is None
+    # The public page shows status and timeline, never the name or phone.
+    page = client.get(f"/cases/track/{case.code}/").content.decode()
+    assert case.code in page and "王先生" not in page and "13900001234" not in page
+    # A double submit (same form key) creates one case.
+    client.post(
+        "/cases/submit/",
+        {"description": "小区门口垃圾没人清理", "longitude": "113.355", "latitude": "22.515", "idempotency_key": "abc"},
+    )
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        (SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg"), "image"),
+        (SimpleUploadedFile("x.pdf", b"%PDF-1.4 hello", content_type="application/pdf"), "image"),
+    ],
+)
+def test_public_form_refuses_non_images(org, client, upload, message):
+    r = client.post("/cases/submit/", {"description": "路灯坏了", "address": "康景路", "photos": [upload]})
+    assert r.status_code == 200
+    assert Case.objects.count() == 0 and CaseAttachment.objects.count() == 0
+
+
+def test_oversized_photo_refused(org, client):
+    from shanzhi.core.models import SiteSetting
+
+    SiteSetting.objects.create(key="cases.max_photo_bytes", value=100)
+    conf.clear_cache()
+    r = client.post(
+        "/cases/submit/",
+        {
+            "description": "路灯坏了",
+            "address": "康景路",
+            "photos": [SimpleUploadedFile("a.png", png_bytes((64, 64)), "image/png")],
+        },
+    )
+    assert r.status_code == 200 and Case.objects.count() == 0
+    conf.clear_cache()
+
+
+def test_too_many_photos(org, client):
+    files = [SimpleUploadedFile(f"{i}.png", png_bytes(), "image/png") for i in range(4)]
+    r = client.post("/cases/submit/", {"description": "路灯坏了", "address": "康景路", "photos": files})
+    assert r.status_code == 200 and Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"description": ""},
+        {"description": "x", "longitude": 500, "latitude": 22},
+        {"description": "x", "category": "nope"},
+        {"description": "x", "longitude": 113.3},
+        {"description": "x", "kind": "alien"},
+    ],
+)
+def test_api_bad_input_is_400_and_nothing_stored(api_for, org, data):
+    r = api_for("community").post("/api/cases/cases/", data, format="json")
+    assert r.status_code == 400, r.content
+    assert Case.all_objects.count() == 0
+
+
+def test_api_create_with_idempotency_header(api_for, org):
+    cats = make_categories(org)
+    c = api_for("community")
+    body = {"description": "楼下垃圾堆积", "category": "urban-garbage", "longitude": 113.355, "latitude": 22.515}
+    r1 = c.post("/api/cases/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    r2 = c.post("/api/cases/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert r1.status_code == 201 and r2.status_code == 200
+    assert r1.json()["id"] == r2.json()["id"] and Case.objects.count() == 1
+    assert r1.json()["category"] == cats["garbage"].pk and r1.json()["status"] == "dispatched"
+
+
+def test_api_stale_version_is_409(api_for, org):
+    case = make_case(org)
+    c = api_for("dept")
+    assert (
+        c.post(
+            f"/api/cases/cases/{case.pk}/transition/", {"action": "sign", "version": case.version}, format="json"
+        ).status_code
+        == 200
+    )
+    r = c.post(
+        f"/api/cases/cases/{case.pk}/transition/",
+        {"action": "return", "note": "x", "version": case.version},
+        format="json",
+    )
+    assert r.status_code == 409 and r.json()["detail"]
+    r = c.post(f"/api/cases/cases/{case.pk}/transition/", {"action": "archive"}, format="json")
+    assert r.status_code == 400
+
+
+def test_public_rating_once_after_handling(org, client):
+    case = make_case(org)
+    r = client.post(f"/cases/track/{case.code}/rate/", {"rating": 5})
+    case.refresh_from_db()
+    assert case.public_rating is None  # not handled yet
+    drive_to(case, "replied", org)
+    r = client.post(f"/cases/track/{case.code}/rate/", {"rating": 4, "comment": "处理及时"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.public_rating == 4
+    client.post(f"/cases/track/{case.code}/rate/", {"rating": 1})
+    case.refresh_from_db()
+    assert case.public_rating == 4
+    assert client.get("/cases/track/NOPE123/").status_code == 404
+    api = client.get(f"/api/cases/public/{case.code}/").json()
+    assert api["public_rating"] == 4 and "reporter_phone" not in api
+
+
+def test_merge_duplicates(org):
+    cats = make_categories(org)
+    a = services.case_create(
+        actor=None, source="web", description="垃圾堆积", category=cats["garbage"], longitude=113.355, latitude=22.515
+    )
+    b = services.case_create(
+        actor=None,
+        source="web",
+        description="这里垃圾很多",
+        category=cats["garbage"],
+        longitude=113.3551,
+        latitude=22.5151,
+    )
+    far = services.case_create(
+        actor=None, source="web", description="垃圾", category=cats["garbage"], longitude=113.359, latitude=22.519
+    )
+    dups = services.likely_duplicates(b)
+    assert a in dups and far not in dups
+    services.case_merge(case=b, into=a, actor=org.users["community"])
+    b.refresh_from_db()
+    assert b.status == "cancelled" and b.merged_into == a
+    assert a.events.filter(action="merged_in").exists()
+
+
+def test_origin_hook_called_after_commit(org, django_capture_on_commit_callbacks):
+    from shanzhi.cases import hooks
+
+    calls = []
+    hooks.register_origin_handler("orgs.enterprise", lambda case, action: calls.append((case.pk, action)))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            case = make_case(org, origin=org.enterprises["A"])
+        assert case.origin == org.enterprises["A"]
+        with django_capture_on_commit_callbacks(execute=True):
+            services.case_transition(case=case, action="cancel", actor=org.users["admin"], note="无效")
+        assert (case.pk, "cancel") in calls
+    finally:
+        hooks.ORIGIN_HANDLERS.pop("orgs.enterprise", None)
+
+
+def test_whistle_flow(org):
+    case = make_case(org)
+    d = org.departments
+    case = services.case_whistle(case=case, actor=org.users["community"], lead=d["urban"], departments=[d["health"]])
+    assert case.is_whistle and case.summons.count() == 2
+    health = org.others["dept"]
+    services.case_transition(case=case, action="arrive", actor=health)
+    services.case_transition(case=case, action="report_part", actor=health, note="已上门检查")
+    case = services.case_transition(case=case, action="sign", actor=org.users["dept"])
+    case = services.case_transition(case=case, action="reply", actor=org.users["dept"], note="联合处置完毕")
+    case = services.case_transition(
+        case=case, action="rate_department", actor=org.users["community"], department=d["health"], score=5
+    )
+    s = case.summons.get(department=d["health"])
+    assert s.status == "reported" and s.rating == 5 and s.arrived_at

@@ -1,0 +1,117 @@
+"""Permission matrix: each role, in scope and out of scope, on each page, action and endpoint.
+The case lives in grid A1 / community A and is handled by department 'urban' (all in scope
+of org.users, out of scope of org.others)."""
+
+import pytest
+
+from shanzhi.cases.models import Case
+from shanzhi.cases.tests.factories import make_case, make_categories
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["admin", "leader", "dept", "community", "grid", "resident"]
+
+
+def _expect(role, other, *, in_scope=200, out=404, denied=()):
+    if role in denied:
+        return 403
+    if role in ("admin", "leader"):
+        return in_scope
+    return out if other else in_scope
+
+
+@pytest.fixture
+def case(org):
+    make_categories(org)
+    return make_case(org)
+
+
+@pytest.mark.parametrize("other", [False, True], ids=["in", "out"])
+@pytest.mark.parametrize("role", ROLES)
+def test_pages(client_for, case, role, other):
+    c = client_for(role, other)
+    # list: every role with view_case; rows are scoped
+    assert c.get("/cases/").status_code == 200
+    # detail
+    want = 404 if role == "resident" else _expect(role, other)
+    assert c.get(f"/cases/{case.pk}/").status_code == want
+    # hotline entry: roles with add_case
+    assert c.get("/cases/new/").status_code == (403 if role == "leader" else 200)
+    assert c.get("/cases/rates/").status_code == 200
+    assert c.get("/cases/categories/").status_code == (403 if role == "resident" else 200)
+    assert c.get("/cases/categories/add/").status_code == (200 if role in ("admin", "leader") else 403)
+    assert c.get("/cases/keyword-rules/").status_code == (403 if role in ("resident", "grid") else 200)
+    assert c.get("/cases/routing-models/").status_code == (200 if role in ("admin", "leader") else 403)
+
+
+@pytest.mark.parametrize("other", [False, True], ids=["in", "out"])
+@pytest.mark.parametrize("role", ROLES)
+def test_sign_action_page(client_for, case, role, other):
+    c = client_for(role, other)
+    r = c.post(f"/cases/{case.pk}/act/", {"action": "sign", "version": case.version})
+    case.refresh_from_db()
+    if role == "resident":
+        assert r.status_code == 403
+    elif role in ("dept", "community", "grid") and other:
+        assert r.status_code == 404
+    else:
+        assert r.status_code == 302
+    # Only the handling department (or admin) may sign for it.
+    signed = role == "admin" or (role == "dept" and not other)
+    assert (case.status == "signed") is signed
+
+
+@pytest.mark.parametrize("other", [False, True], ids=["in", "out"])
+@pytest.mark.parametrize("role", ROLES)
+def test_api(api_for, case, role, other):
+    c = api_for(role, other)
+    r = c.get("/api/cases/cases/")
+    assert r.status_code == 200
+    codes = {row["code"] for row in r.json()["results"]} if "results" in r.json() else {row["code"] for row in r.json()}
+    visible = role in ("admin", "leader") or (role in ("dept", "community", "grid") and not other)
+    assert (case.code in codes) is visible
+    assert c.get(f"/api/cases/cases/{case.pk}/").status_code == (200 if visible else 404)
+    assert c.get(f"/api/cases/cases/{case.pk}/timeline/").status_code == (200 if visible else 404)
+    r = c.post(f"/api/cases/cases/{case.pk}/transition/", {"action": "sign"}, format="json")
+    if role == "resident":
+        assert r.status_code == 403
+    elif not visible:
+        assert r.status_code == 404
+    elif role in ("admin",) or role == "dept":
+        assert r.status_code == 200, r.content
+        assert r.json()["status"] == "signed"
+    else:  # leader, community, grid: in scope but not the handler
+        assert r.status_code == 403
+    assert c.get("/api/cases/rates/?by=grid").status_code == 200
+    assert c.get("/api/cases/categories/").status_code == (403 if role == "resident" else 200)
+
+
+def test_resident_sees_own_cases_only(org, api_for, client_for):
+    mine = make_case(org, actor=org.users["resident"], grid_key=None, department_key=None)
+    assert mine.reporter == org.users["resident"]
+    theirs = make_case(org, actor=org.others["resident"], grid_key=None, department_key=None)
+    c = api_for("resident")
+    codes = {row["code"] for row in c.get("/api/cases/cases/").json()["results"]}
+    assert mine.code in codes and theirs.code not in codes
+    assert client_for("resident").get(f"/cases/{mine.pk}/").status_code == 200
+    assert client_for("resident").get(f"/cases/{theirs.pk}/").status_code == 404
+
+
+def test_personal_data_masked_without_permission(org, api_for):
+    case = make_case(org, reporter_name="张三丰", reporter_phone="13812345678")
+    dept = api_for("dept").get(f"/api/cases/cases/{case.pk}/").json()
+    assert dept["reporter_phone"] == "138****5678"
+    community = api_for("community").get(f"/api/cases/cases/{case.pk}/").json()
+    assert community["reporter_phone"] == "13812345678"
+
+
+def test_summoned_department_sees_whistle_case(org, api_for):
+    from shanzhi.cases import services
+
+    case = make_case(org)
+    assert api_for("dept", other=True).get(f"/api/cases/cases/{case.pk}/").status_code == 404
+    services.case_whistle(
+        case=case, actor=org.users["community"], lead=org.departments["urban"], departments=[org.departments["health"]]
+    )
+    assert api_for("dept", other=True).get(f"/api/cases/cases/{case.pk}/").status_code == 200
+    assert Case.objects.restrict(org.others["dept"]).filter(pk=case.pk).count() == 1

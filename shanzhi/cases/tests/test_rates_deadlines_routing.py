@@ -1,0 +1,175 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from shanzhi.cases import conf, router, selectors, services
+from shanzhi.cases.models import Case, KeywordRule, RoutingModel
+from shanzhi.cases.tests.factories import drive_to, make_case
+from shanzhi.cases.training import routing_train
+from shanzhi.core.models import SiteSetting
+
+pytestmark = pytest.mark.django_db
+
+
+def _called_back(org, satisfaction, resolved=True, contacted=True):
+    case = make_case(org)
+    case = drive_to(case, "verified", org)
+    return services.case_callback(
+        case=case, actor=org.users["admin"], contacted=contacted, resolved=resolved, satisfaction=satisfaction
+    )
+
+
+def test_three_rates_formulas_and_configurable_constants(org):
+    _called_back(org, "satisfied")
+    _called_back(org, "basic")
+    _called_back(org, "unsatisfied", resolved=False)
+    _called_back(org, "", resolved=False, contacted=False)
+    make_case(org)  # no call-back: not counted
+    o = selectors.overall(Case.objects.all())
+    assert o["valid"] == 4
+    assert o["response"] == pytest.approx(3 / 4)
+    assert o["resolution"] == pytest.approx(2 / 4)
+    assert o["satisfaction"] == pytest.approx((1 + 0.9) / 4)
+    assert o["composite"] == pytest.approx(0.1 * 0.75 + 0.5 * 0.5 + 0.4 * 1.9 / 4)
+    SiteSetting.objects.create(
+        key="cases.rates",
+        value={
+            "basic_satisfied_weight": 0.5,
+            "weight_response": 0.2,
+            "weight_resolution": 0.4,
+            "weight_satisfaction": 0.4,
+        },
+    )
+    conf.clear_cache()
+    o = selectors.overall(Case.objects.all())
+    assert o["satisfaction"] == pytest.approx(1.5 / 4)
+    assert o["composite"] == pytest.approx(0.2 * 0.75 + 0.4 * 0.5 + 0.4 * 1.5 / 4)
+    conf.clear_cache()
+
+
+def test_rates_by_department_rank(org):
+    _called_back(org, "satisfied")
+    other = make_case(org, department_key="health", grid_key="B1")
+    admin = org.users["admin"]
+    for action, p in [("sign", {}), ("reply", {"note": "x"}), ("verify", {})]:
+        other = services.case_transition(case=other, action=action, actor=admin, **p)
+    services.case_callback(case=other, actor=admin, contacted=True, resolved=False, satisfaction="unsatisfied")
+    rows = selectors.rates_by(Case.objects.all(), "department")
+    assert [r.label for r in rows][:2] == ["城管执法队", "卫生服务中心"]
+    assert rows[0].rank == 1 and rows[1].rank == 2
+    months = selectors.rates_by(Case.objects.all(), "month")
+    assert sum(r.total for r in months) == 2
+
+
+def test_rates_page_changes_with_a_callback(org, client_for):
+    c = client_for("leader")
+    before = c.get("/cases/rates/").context["overall"]["valid"]
+    _called_back(org, "satisfied")
+    after = c.get("/cases/rates/").context["overall"]["valid"]
+    assert after == before + 1
+    r = c.get("/cases/rates/?by=grid&export=xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxml")
+
+
+def test_deadline_counts_official_holidays(org):
+    # Received on 2025-09-30 (Tue): 1–8 October 2025 are holidays, 28 Sep and 11 Oct make-up days.
+    start = timezone.make_aware(datetime.datetime(2025, 9, 30, 10, 0))
+    dl = services.compute_deadline(start=start, nature="consultation", kind="request", category=None)
+    assert timezone.localtime(dl).date() == datetime.date(2025, 10, 10)  # 2 working days: 9 Oct, 10 Oct
+    dl = services.compute_deadline(start=start, nature="complaint", kind="enterprise", category=None)
+    assert timezone.localtime(dl).date() == datetime.date(2025, 10, 14)  # 企业直通车: 5 days: 9, 10, 11 (Sat), 13, 14
+
+
+def test_periodic_job_warns_and_escalates(org):
+    now = timezone.now()
+    soon = make_case(org, deadline=now + datetime.timedelta(minutes=30))
+    late = make_case(org, deadline=now - datetime.timedelta(minutes=5))
+    fine = make_case(org, deadline=now + datetime.timedelta(days=30))
+    result = services.cases_check_deadlines(now)
+    assert result["warned"] >= 1 and result["escalated"] >= 1
+    soon.refresh_from_db(), late.refresh_from_db(), fine.refresh_from_db()
+    assert soon.warned_at is not None and fine.warned_at is None
+    assert late.escalation_level == 1
+    assert late.events.filter(action="escalate", actor__isnull=True).exists()
+    services.cases_check_deadlines(now)  # the same period: nothing new
+    late.refresh_from_db()
+    assert late.escalation_level == 1
+    services.cases_check_deadlines(now + datetime.timedelta(days=5))
+    late.refresh_from_db()
+    assert late.escalation_level == 2
+    from shanzhi.core.registry import registry
+
+    assert any(name == "cases.check_deadlines" for name, _s, _f in registry.periodic)
+
+
+def _seed_training(org):
+    admin = org.users["admin"]
+    texts_urban = ["垃圾堆积没人清理", "占道经营摆摊", "违章搭建铁皮房", "路边建筑垃圾", "流动摊贩堵塞道路", "楼顶违建"]
+    texts_health = [
+        "卫生站医生态度差",
+        "疫苗接种预约",
+        "社区医院排队太久",
+        "预防针在哪里打",
+        "黑诊所无证行医",
+        "看病难",
+    ]
+    for t in texts_urban * 2:
+        services.case_create(
+            actor=admin, source="staff", description=t, grid=org.grids["A1"], department=org.departments["urban"]
+        )
+    for t in texts_health * 2:
+        services.case_create(
+            actor=admin, source="staff", description=t, grid=org.grids["A1"], department=org.departments["health"]
+        )
+
+
+def test_classifier_trained_from_assigned_cases_routes_with_reason(org):
+    _seed_training(org)
+    row = routing_train(target=RoutingModel.Target.DEPARTMENT)
+    assert row is not None and set(row.labels) == {"urban", "health"}
+    SiteSetting.objects.create(key="cases.routing_min_confidence", value=0.5)
+    conf.clear_cache()
+    case = services.case_create(
+        actor=None, source="web", description="小区垃圾堆积很久没人清理", longitude=113.355, latitude=22.515
+    )
+    assert case.department == org.departments["urban"] and case.routed_by == "classifier"
+    assert "垃圾" in case.routing_reason
+    # Low confidence → dispatch desk, with the suggestion in the reason.
+    SiteSetting.objects.filter(key="cases.routing_min_confidence").update(value=0.999)
+    conf.clear_cache()
+    vague = services.case_create(
+        actor=None, source="web", description="有个问题想反映", longitude=113.355, latitude=22.515
+    )
+    assert vague.department == org.departments["dispatch"] and vague.status == "received"
+    conf.clear_cache()
+
+
+def test_keyword_rule_overrides_and_reroute_feeds_training(org):
+    _seed_training(org)
+    KeywordRule.objects.create(name="gas", keywords="燃气泄漏", department=org.departments["health"])
+    router.clear_caches()
+    case = services.case_create(
+        actor=None, source="web", description="楼道燃气泄漏垃圾很多", longitude=113.355, latitude=22.515
+    )
+    assert case.routed_by == "rule" and case.department == org.departments["health"]
+    # Staff re-route: the case's final department is what training learns.
+    case = services.case_transition(
+        case=case, action="reassign", actor=org.users["admin"], department=org.departments["urban"], note="应由城管处理"
+    )
+    assert (case.routed_by == "manual" and "re-routed" in case.routing_reason) or "改派" in case.routing_reason
+    from shanzhi.cases.training import training_set
+
+    texts, labels = training_set("department")
+    assert labels[texts.index("楼道燃气泄漏垃圾很多")] == "urban"
+
+
+def test_train_command(org):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _seed_training(org)
+    out = StringIO()
+    call_command("train_routing", "--target", "department", stdout=out)
+    assert "department: 24 cases" in out.getvalue()

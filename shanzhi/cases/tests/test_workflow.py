@@ -1,0 +1,150 @@
+"""The transition table, exhaustively: every (state, action) pair, in pure Python and through
+the service on real rows (forbidden pairs change nothing)."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from shanzhi.cases import services, workflow
+from shanzhi.cases.models import Case, CaseEvent
+from shanzhi.cases.tests.factories import make_case
+from shanzhi.core.errors import ConflictError
+
+# The documented machine (docs/cases-workflow.md), written out independently of the table.
+EXPECTED = {
+    "accept": {"received": "accepted"},
+    "dispatch": {"received": "dispatched", "accepted": "dispatched", "returned": "dispatched"},
+    "sign": {"dispatched": "signed"},
+    "start": {"signed": "in_progress"},
+    "return": {"dispatched": "returned", "signed": "returned"},
+    "reassign": {s: "dispatched" for s in ("dispatched", "signed", "in_progress", "returned")},
+    "reply": {"signed": "replied", "in_progress": "replied"},
+    "verify": {"replied": "verified"},
+    "rework": {"replied": "in_progress", "verified": "in_progress"},
+    "callback": {"verified": "called_back"},
+    "close": {"verified": "closed", "called_back": "closed"},
+    "reopen": {"called_back": "dispatched", "closed": "dispatched"},
+    "archive": {"closed": "archived"},
+    "cancel": {s: "cancelled" for s in ("received", "accepted", "dispatched", "returned")},
+    "merge": {s: "cancelled" for s in ("received", "accepted", "dispatched", "returned")},
+    "suspend": {s: "suspended" for s in ("accepted", "dispatched", "signed", "in_progress")},
+    "resume": {"suspended": "<previous>"},
+    "request_extension": {s: s for s in ("signed", "in_progress")},
+    "approve_extension": {s: s for s in ("signed", "in_progress")},
+    "refuse_extension": {s: s for s in ("signed", "in_progress")},
+    "supervise": {s: s for s in workflow.OPEN_STATES if s != "suspended"},
+    "warn": {s: s for s in workflow.OPEN_STATES if s != "suspended"},
+    "escalate": {s: s for s in workflow.OPEN_STATES if s != "suspended"},
+    "whistle": {s: "dispatched" for s in ("accepted", "dispatched", "signed", "in_progress")},
+    "arrive": {s: s for s in ("dispatched", "signed", "in_progress")},
+    "report_part": {s: s for s in ("dispatched", "signed", "in_progress")},
+    "rate_department": {s: s for s in ("replied", "verified", "called_back", "closed")},
+    "note": {s: s for s in workflow.OPEN_STATES},
+}
+
+PAIRS = [(s, a) for s in workflow.STATES for a in workflow.ACTIONS]
+
+
+def test_table_lists_exactly_the_documented_actions():
+    assert set(workflow.ACTIONS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("state, action", PAIRS)
+def test_table_pure(state, action):
+    want = EXPECTED[action].get(state)
+    got = workflow.next_state(state, action, previous="signed")
+    if want is None:
+        assert got is None
+    else:
+        assert got == ("signed" if want == "<previous>" else want)
+
+
+def _params(case, org, action):
+    d = org.departments
+    return {
+        "dispatch": {"department": d["urban"]},
+        "reassign": {"department": d["health"]},
+        "callback": {"contacted": True, "resolved": False, "satisfaction": "unsatisfied"},
+        "merge": {"into": make_case(org, description="另一宗")},
+        "whistle": {"lead": d["urban"], "departments": [d["health"]]},
+        "request_extension": {"days": 3},
+        "rate_department": {"department": d["urban"], "score": 4},
+        "reopen": {"force": True},
+    }.get(action, {})
+
+
+def _prepare(case, org, state, action):
+    """Put the case in `state` (test set-up writes rows directly) with what the guards need."""
+    fields = {"status": state, "suspended_from": "signed" if state == "suspended" else ""}
+    if action in ("approve_extension", "refuse_extension"):
+        fields["extension_days_requested"] = 2
+    Case.objects.filter(pk=case.pk).update(**fields)
+    if action in ("arrive", "report_part", "rate_department"):
+        from django.utils import timezone
+
+        from shanzhi.cases.models import CaseSummons
+
+        CaseSummons.objects.create(
+            case=case, department=org.departments["urban"], is_lead=True, summoned_at=timezone.now()
+        )
+    case.refresh_from_db()
+    return case
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state, action", PAIRS)
+def test_table_through_the_service(org, state, action):
+    case = make_case(org)
+    case = _prepare(case, org, state, action)
+    events_before = CaseEvent.objects.filter(case=case).count()
+    actor = (
+        None
+        if action in ("warn", "escalate")
+        else (org.users["dept"] if action in ("arrive", "report_part") else org.users["admin"])
+    )
+    want = EXPECTED[action].get(state)
+    note = "理由"
+    if want is None:
+        with pytest.raises(ValidationError):
+            services.case_transition(case=case, action=action, actor=actor, note=note, **_params(case, org, action))
+        case.refresh_from_db()
+        assert case.status == state
+        assert CaseEvent.objects.filter(case=case).count() == events_before
+        return
+    result = services.case_transition(case=case, action=action, actor=actor, note=note, **_params(case, org, action))
+    assert result.status == ("signed" if want == "<previous>" else want)
+    ev = CaseEvent.objects.filter(case=case).last()
+    assert ev.action == action and ev.from_status == state and ev.to_status == result.status
+
+
+@pytest.mark.django_db
+def test_system_only_actions_refuse_people(org):
+    case = make_case(org)
+    with pytest.raises(PermissionDenied):
+        services.case_transition(case=case, action="escalate", actor=org.users["admin"])
+
+
+@pytest.mark.django_db
+def test_two_people_at_once_one_wins(org):
+    case = make_case(org)
+    a = Case.objects.get(pk=case.pk)
+    b = Case.objects.get(pk=case.pk)
+    services.case_transition(case=a, action="sign", actor=org.users["dept"], expected_version=a.version)
+    with pytest.raises(ConflictError) as exc:
+        services.case_transition(
+            case=b, action="return", actor=org.users["dept"], note="不属于我们", expected_version=b.version
+        )
+    assert "Reload" in exc.value.message or "刷新" in exc.value.message
+    # Without a version, a stale status is also refused.
+    with pytest.raises(ConflictError):
+        services.case_transition(case=b, action="return", actor=org.users["dept"], note="不属于我们")
+
+
+@pytest.mark.django_db
+def test_timeline_is_append_only(org):
+    case = make_case(org)
+    ev = case.events.first()
+    ev.note = "changed"
+    with pytest.raises(RuntimeError):
+        ev.save()
+    with pytest.raises(RuntimeError):
+        ev.delete()
