@@ -32,7 +32,7 @@ venv: $(VENV)/.created
 deps: $(VENV)/.deps
 
 messages: deps
-	$(MANAGE) compilemessages --ignore '$(VENV)' -v 0
+	$(MANAGE) compile_translations -v 0
 
 setup: deps messages
 	$(MANAGE) migrate --noinput -v 0

@@ -14,9 +14,14 @@ SHARED = Path(os.environ.get("SHANZHI_SHARED", Path(__file__).resolve().parent.p
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(autouse=True)
-def _no_lockout_between_tests(settings):
-    settings.AXES_ENABLED = True
+def pytest_configure(config):
+    try:
+        from django.conf import settings
+    except ImportError:  # pure-library tests run without Django
+        return
+    if settings.configured or os.environ.get("DJANGO_SETTINGS_MODULE"):
+        # Fast hashing: tests create many users; production keeps Django's default hashers.
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 APPS = [
@@ -48,7 +47,9 @@ if _has("shanzhi.cockpit.public_urls"):
     # The public portal owns "/".
     urlpatterns.append(path("", include("shanzhi.cockpit.public_urls")))
 else:
-    urlpatterns.append(path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False), name="root"))
+    from shanzhi.accounts.views import RootRedirectView
+
+    urlpatterns.append(path("", RootRedirectView.as_view(), name="root"))
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

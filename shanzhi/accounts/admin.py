@@ -33,8 +33,12 @@ class UserAdmin(DjangoUserAdmin):
     )
     inlines = [GridAssignmentInline]
 
+    def save_related(self, request, form, formsets, change):
+        # After the form's own groups are saved, so the role's group is not overwritten.
+        super().save_related(request, form, formsets, change)
+        ensure_role_group(form.instance)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        ensure_role_group(obj)
         audit_log(actor=request.user, action="update" if change else "create", obj=obj,
                   changes={k: str(form.cleaned_data.get(k)) for k in form.changed_data if "password" not in k})

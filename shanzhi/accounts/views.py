@@ -45,3 +45,11 @@ class ProfileView(LoginRequiredMixin, generic.TemplateView):
         ctx["grids"] = user.grid_assignments.filter(is_deleted=False).select_related("grid", "grid__community")
         ctx["groups"] = user.groups.all()
         return ctx
+
+
+class RootRedirectView(generic.RedirectView):
+    """Until the public portal is mounted, "/" leads to the signed-in home (or log-in)."""
+
+    pattern_name = "accounts:home"
+    permanent = False
+    scope_exempt = "A redirect only; the target page applies the scope."

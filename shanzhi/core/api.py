@@ -125,6 +125,7 @@ class BaseModelSerializer(MaskedSerializerMixin, serializers.ModelSerializer):
         names = {f.name for f in model._meta.many_to_many}
         instance = self.instance or model()
         probe = model(**{f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields})
+        probe._state.adding = self.instance is None  # unique checks exclude the row being edited
         for k, v in attrs.items():
             if k not in names:
                 setattr(probe, k, v)

@@ -26,8 +26,10 @@ class ImportResult:
 
 def _err_text(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
-        return "; ".join(f"{k}: {' '.join(str(m) for m in v.messages)}" if k != "__all__" else " ".join(v.messages)
-                         for k, v in exc.error_dict.items())
+        return "; ".join(
+            " ".join(msgs) if field == "__all__" else f"{field}: {' '.join(msgs)}"
+            for field, msgs in exc.message_dict.items()
+        )
     return " ".join(exc.messages)
 
 
