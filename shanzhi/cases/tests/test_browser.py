@@ -1,0 +1,84 @@
+"""The whole life of a case in Chromium: a resident submits on a phone-sized page → routed →
+signed for → handled → verified → called back → closed → the resident rates → the rates change."""
+
+import pytest
+
+from shanzhi.cases.models import Case
+from shanzhi.cases.tests.factories import make_categories
+from shanzhi.testing.browser import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PW = "pw-Shanzhi-1"
+
+
+def _act(page, action, note=None):
+    form = page.locator(f"form[data-action={action}]")
+    if note is not None:
+        form.locator("[name=note]").fill(note)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_case_life(org, page, phone_page, live_server, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    cats = make_categories(org)
+    url = live_server.url
+
+    # 1. A resident on a phone: text, category, a tap on the map inside grid A1.
+    p = phone_page
+    p.goto(f"{url}/cases/submit/")
+    p.fill("#id_description", "小区门口垃圾堆积多日无人清运，气味很大")
+    p.select_option("#id_category", str(cats["garbage"].pk))
+    p.wait_for_selector("#pick-map[data-ready='1']")
+    box = p.locator("#pick-map").bounding_box()
+    x, y = p.evaluate("() => window.shanzhiPickMap.convertToPixel({geoIndex: 0}, [113.355, 22.515])")
+    p.mouse.click(box["x"] + x, box["y"] + y)
+    assert p.input_value("#id_longitude")
+    p.fill("#id_reporter_phone", "13900001234")
+    p.screenshot(path="/tmp/cases-phone-submit.png", full_page=True)
+    p.click("[data-testid=submit]")
+    p.wait_for_selector("[data-testid=submitted]")
+    code = p.inner_text("[data-testid=public-code]").strip()
+    case = Case.objects.get(code=code)
+    assert case.grid == org.grids["A1"] and case.department == org.departments["urban"]
+    assert case.status == "dispatched"
+
+    # 2. The handling department signs for it, works on it and replies.
+    login(page, url, "t-dept", PW)
+    page.goto(f"{url}/cases/{case.pk}/")
+    _act(page, "sign")
+    _act(page, "start")
+    _act(page, "reply", note="已安排环卫车清运完毕")
+    case.refresh_from_db()
+    assert case.status == "replied" and case.signed_on_time
+    assert page.inner_text("[data-testid=case-status]").strip() == case.get_status_display()
+    page.context.clear_cookies()
+
+    # 3. The community verifies, calls back, closes.
+    login(page, url, "t-community", PW)
+    page.goto(f"{url}/cases/rates/")
+    valid_before = int(Case.objects.filter(callback_valid=True).count())
+    page.goto(f"{url}/cases/{case.pk}/")
+    _act(page, "verify")
+    form = page.locator("form[data-action=callback]")
+    form.locator("[name=satisfaction]").select_option("satisfied")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    _act(page, "close")
+    case.refresh_from_db()
+    assert case.status == "closed" and case.callback_satisfaction == "satisfied"
+    page.screenshot(path="/tmp/cases-detail-closed.png", full_page=True)
+
+    # 4. The resident rates with the code.
+    p.goto(f"{url}/cases/track/{code}/")
+    p.locator("[data-testid=rate-form] input[value='5']").check()
+    p.click("[data-testid=rate-submit]")
+    p.wait_for_selector("[data-testid=public-rating]")
+    case.refresh_from_db()
+    assert case.public_rating == 5
+
+    # 5. The three rates now count it.
+    page.goto(f"{url}/cases/rates/?by=grid")
+    assert Case.objects.filter(callback_valid=True).count() == valid_before + 1
+    assert page.inner_text("[data-testid=rate-response]").strip() == "1"
+    page.screenshot(path="/tmp/cases-rates-after.png", full_page=True)
