@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
@@ -78,7 +79,7 @@ class Project(BaseModel):
         RESERVE = "reserve", _("Reserve")
         STARTED = "started", _("Under construction")
         PRODUCTION = "production", _("In production")
-        COMPLETED = "completed", _("Completed")
+        COMPLETED = "completed", pgettext_lazy("project stage", "Completed")
 
     code = models.CharField(_("project code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -204,8 +205,10 @@ class ProjectStageChange(BaseModel):
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="stage_changes"
     )
-    from_stage = models.CharField(_("from"), max_length=20, choices=Project.Stage.choices, blank=True)
-    to_stage = models.CharField(_("to"), max_length=20, choices=Project.Stage.choices)
+    from_stage = models.CharField(
+        pgettext_lazy("stage change", "from"), max_length=20, choices=Project.Stage.choices, blank=True
+    )
+    to_stage = models.CharField(pgettext_lazy("stage change", "to"), max_length=20, choices=Project.Stage.choices)
     on = models.DateField(_("date"))
     note = models.TextField(_("note"), blank=True)
 
@@ -301,7 +304,7 @@ class Blocker(BaseModel):
     coordination case."""
 
     class Kind(models.TextChoices):
-        LAND = "land", _("Land")
+        LAND = "land", pgettext_lazy("blocker", "Land")
         APPROVAL = "approval", _("Approvals")
         FINANCING = "financing", _("Financing")
         POWER = "power", _("Power and utilities")
@@ -309,7 +312,7 @@ class Blocker(BaseModel):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("blocker", "Open")
         RAISED = "raised", _("Raised as a case")
         RESOLVED = "resolved", _("Resolved")
         CANCELLED = "cancelled", _("Cancelled")
@@ -389,7 +392,9 @@ class ChainLink(BaseModel):
         IndustryChain, verbose_name=_("industry chain"), on_delete=models.PROTECT, related_name="links"
     )
     name = models.CharField(_("name"), max_length=100)
-    position = models.CharField(_("position"), max_length=20, choices=Position.choices, default=Position.MIDSTREAM)
+    position = models.CharField(
+        pgettext_lazy("industry chain", "position"), max_length=20, choices=Position.choices, default=Position.MIDSTREAM
+    )
     enterprises = models.ManyToManyField(
         "orgs.Enterprise", verbose_name=_("local enterprises"), blank=True, related_name="chain_links"
     )
@@ -443,7 +448,7 @@ class Lead(BaseModel):
         VISITED = "visited", _("Visited")
         NEGOTIATING = "negotiating", _("Negotiating")
         SIGNED = "signed", _("Signed")
-        REGISTERED = "registered", _("Registered")
+        REGISTERED = "registered", pgettext_lazy("investment lead", "Registered")
         LAND_SECURED = "land_secured", _("Land or space secured")
         STARTED = "started", _("Construction started")
         PRODUCTION = "production", _("In production")
@@ -520,7 +525,9 @@ class LeadActivity(BaseModel):
         EVENT = "event", _("Event")
         STAGE = "stage", _("Stage change")
 
-    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.PROTECT, related_name="activities")
+    lead = models.ForeignKey(
+        Lead, verbose_name=pgettext_lazy("investment", "lead"), on_delete=models.PROTECT, related_name="activities"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CALL)
     at = models.DateTimeField(_("at"), default=timezone.now)
     summary = models.TextField(_("summary"))

@@ -137,6 +137,12 @@ class ProjectList(ObjectListView):
     def get_base_queryset(self):
         return selectors.with_investment(Project.objects.select_related("department", "community"))
 
+    def render_cell(self, obj, col):
+        value = super().render_cell(obj, col)
+        if isinstance(value, Decimal):
+            return value.quantize(Decimal("0.01"))
+        return value
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         qs = self.get_filtered_queryset()
