@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from shanzhi.cases import filtersets, forms, router, selectors, services, workflow
@@ -30,37 +30,37 @@ from shanzhi.core.views import (
 from shanzhi.orgs.models import Department
 
 ACTION_LABELS = {
-    "accept": _l("Accept"),
-    "dispatch": _l("Dispatch"),
-    "sign": _l("Sign for"),
-    "start": _l("Start handling"),
-    "return": _l("Return"),
-    "reassign": _l("Reassign"),
-    "reply": _l("Reply"),
-    "verify": _l("Verify"),
-    "rework": _l("Send back for rework"),
-    "callback": _l("Record call-back"),
-    "close": _l("Close"),
-    "reopen": _l("Reopen"),
-    "archive": _l("Archive"),
-    "cancel": _l("Cancel"),
-    "merge": _l("Merge"),
-    "suspend": _l("Suspend (挂账)"),
-    "resume": _l("Resume"),
-    "request_extension": _l("Request extension"),
-    "approve_extension": _l("Approve extension"),
-    "refuse_extension": _l("Refuse extension"),
-    "supervise": _l("Supervise (督办)"),
-    "warn": _l("Deadline warning"),
-    "escalate": _l("Escalate"),
-    "whistle": _l("Blow the whistle (吹哨)"),
-    "arrive": _l("Report arrival (报到)"),
-    "report_part": _l("Report our part"),
-    "rate_department": _l("Rate a department"),
-    "note": _l("Add a note"),
-    "create": _l("Received"),
-    "rate": _l("Rated by the reporter"),
-    "merged_in": _l("Duplicate merged in"),
+    "accept": gettext_lazy("Accept"),
+    "dispatch": gettext_lazy("Dispatch"),
+    "sign": gettext_lazy("Sign for"),
+    "start": gettext_lazy("Start handling"),
+    "return": gettext_lazy("Return"),
+    "reassign": gettext_lazy("Reassign"),
+    "reply": gettext_lazy("Reply"),
+    "verify": gettext_lazy("Verify"),
+    "rework": gettext_lazy("Send back for rework"),
+    "callback": gettext_lazy("Record call-back"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+    "archive": gettext_lazy("Archive"),
+    "cancel": gettext_lazy("Cancel"),
+    "merge": gettext_lazy("Merge"),
+    "suspend": gettext_lazy("Suspend (挂账)"),
+    "resume": gettext_lazy("Resume"),
+    "request_extension": gettext_lazy("Request extension"),
+    "approve_extension": gettext_lazy("Approve extension"),
+    "refuse_extension": gettext_lazy("Refuse extension"),
+    "supervise": gettext_lazy("Supervise (督办)"),
+    "warn": gettext_lazy("Deadline warning"),
+    "escalate": gettext_lazy("Escalate"),
+    "whistle": gettext_lazy("Blow the whistle (吹哨)"),
+    "arrive": gettext_lazy("Report arrival (报到)"),
+    "report_part": gettext_lazy("Report our part"),
+    "rate_department": gettext_lazy("Rate a department"),
+    "note": gettext_lazy("Add a note"),
+    "create": gettext_lazy("Received"),
+    "rate": gettext_lazy("Rated by the reporter"),
+    "merged_in": gettext_lazy("Duplicate merged in"),
 }
 DANGER_ACTIONS = {"return", "cancel", "rework", "refuse_extension", "suspend"}
 
@@ -84,17 +84,17 @@ class CaseList(ObjectListView):
     search_fields = ("code", "title", "description", "address")
     template_name = "cases/case_list.html"
     columns = [
-        Column("code", _l("tracking code"), link=True),
-        Column("title", _l("title")),
-        Column("category", _l("category")),
-        Column("status", _l("status")),
-        Column("kind", _l("kind")),
-        Column("department", _l("handling department")),
-        Column("grid", _l("grid")),
-        Column("received_at", _l("received at")),
-        Column("deadline", _l("deadline")),
-        Column("reporter_name", _l("reporter name"), personal="name"),
-        Column("reporter_phone", _l("reporter phone"), personal="phone"),
+        Column("code", gettext_lazy("tracking code"), link=True),
+        Column("title", gettext_lazy("title")),
+        Column("category", gettext_lazy("category")),
+        Column("status", gettext_lazy("status")),
+        Column("kind", gettext_lazy("kind")),
+        Column("department", gettext_lazy("handling department")),
+        Column("grid", gettext_lazy("grid")),
+        Column("received_at", gettext_lazy("received at")),
+        Column("deadline", gettext_lazy("deadline")),
+        Column("reporter_name", gettext_lazy("reporter name"), personal="name"),
+        Column("reporter_phone", gettext_lazy("reporter phone"), personal="phone"),
     ]
 
     def get_base_queryset(self):
@@ -105,25 +105,25 @@ class CaseDetail(ObjectDetailView):
     model = Case
     template_name = "cases/case_detail.html"
     fields = [
-        Column("status", _l("status")),
-        Column("kind", _l("kind")),
-        Column("source", _l("source")),
-        Column("nature", _l("nature")),
-        Column("category", _l("category")),
-        Column("priority", _l("priority")),
-        Column("description", _l("description")),
-        Column("address", _l("address")),
-        Column("community", _l("community")),
-        Column("grid", _l("grid")),
-        Column("department", _l("handling department")),
-        Column("received_at", _l("received at")),
-        Column("deadline", _l("deadline")),
-        Column("sign_deadline", _l("sign-for deadline")),
-        Column("reporter_name", _l("reporter name"), personal="name"),
-        Column("reporter_phone", _l("reporter phone"), personal="phone"),
-        Column("enterprise", _l("enterprise")),
-        Column("leader", _l("responsible leader")),
-        Column("reply", _l("reply to the reporter")),
+        Column("status", gettext_lazy("status")),
+        Column("kind", gettext_lazy("kind")),
+        Column("source", gettext_lazy("source")),
+        Column("nature", gettext_lazy("nature")),
+        Column("category", gettext_lazy("category")),
+        Column("priority", gettext_lazy("priority")),
+        Column("description", gettext_lazy("description")),
+        Column("address", gettext_lazy("address")),
+        Column("community", gettext_lazy("community")),
+        Column("grid", gettext_lazy("grid")),
+        Column("department", gettext_lazy("handling department")),
+        Column("received_at", gettext_lazy("received at")),
+        Column("deadline", gettext_lazy("deadline")),
+        Column("sign_deadline", gettext_lazy("sign-for deadline")),
+        Column("reporter_name", gettext_lazy("reporter name"), personal="name"),
+        Column("reporter_phone", gettext_lazy("reporter phone"), personal="phone"),
+        Column("enterprise", gettext_lazy("enterprise")),
+        Column("leader", gettext_lazy("responsible leader")),
+        Column("reply", gettext_lazy("reply to the reporter")),
     ]
 
     def get_base_queryset(self):
@@ -399,13 +399,13 @@ class CategoryList(ObjectListView):
     model = Category
     search_fields = ("name", "code", "keywords")
     columns = [
-        Column("code", _l("code")),
-        Column(str, _l("name"), link=True),
-        Column("default_department", _l("default department")),
-        Column("deadline_workdays", _l("deadline (working days)")),
-        Column("deadline_workhours", _l("deadline (working hours)")),
-        Column("priority", _l("priority")),
-        Column("is_active", _l("active")),
+        Column("code", gettext_lazy("code")),
+        Column(str, gettext_lazy("name"), link=True),
+        Column("default_department", gettext_lazy("default department")),
+        Column("deadline_workdays", gettext_lazy("deadline (working days)")),
+        Column("deadline_workhours", gettext_lazy("deadline (working hours)")),
+        Column("priority", gettext_lazy("priority")),
+        Column("is_active", gettext_lazy("active")),
     ]
 
     def get_base_queryset(self):
@@ -436,12 +436,12 @@ class KeywordRuleList(ObjectListView):
     model = KeywordRule
     search_fields = ("name", "keywords")
     columns = [
-        Column("name", _l("name"), link=True),
-        Column("keywords", _l("keywords")),
-        Column("department", _l("department")),
-        Column("category", _l("category")),
-        Column("priority", _l("rule priority")),
-        Column("is_active", _l("active")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("keywords", gettext_lazy("keywords")),
+        Column("department", gettext_lazy("department")),
+        Column("category", gettext_lazy("category")),
+        Column("priority", gettext_lazy("rule priority")),
+        Column("is_active", gettext_lazy("active")),
     ]
 
     def get_base_queryset(self):

@@ -19,8 +19,12 @@ def _act(page, action, note=None):
     page.wait_for_load_state()
 
 
-def test_case_life(org, page, phone_page, live_server, settings, tmp_path):
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+
+
+def test_case_life(org, page, phone_page, live_server):
     cats = make_categories(org)
     url = live_server.url
 
