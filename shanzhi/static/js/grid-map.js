@@ -14,20 +14,32 @@ function shanzhiGridMap(el, infoEl, labels, options) {
       var g = f.geometry; var polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
       polys.forEach(function (p) { communityLines.push({name: f.properties.name, coords: p[0]}); });
     });
-    var values = grids.map(function (f) {
-      var v = options.valueOf ? options.valueOf(f.properties) : f.properties.households;
-      return {name: f.properties.code, value: v};
+    // Shade each grid by its value (households by default) without visualMap: explicit colours
+    // keep the map readable when printed and avoid gradient legends.
+    var raw = grids.map(function (f) { return options.valueFor ? options.valueFor(f.properties) : f.properties.households; });
+    var max = Math.max.apply(null, raw.concat([1]));
+    function shade(v) {
+      var t = Math.max(0, Math.min(1, (v || 0) / max));
+      var from = [232, 241, 251], to = [32, 107, 196];
+      return 'rgb(' + from.map(function (c, i) { return Math.round(c + (to[i] - c) * t); }).join(',') + ')';
+    }
+    var valueByName = {};
+    var regions = grids.map(function (f, i) {
+      valueByName[f.properties.code] = raw[i];
+      return {name: f.properties.code, itemStyle: {areaColor: shade(raw[i])}};
     });
-    var max = Math.max.apply(null, values.map(function (v) { return v.value || 0; }).concat([1]));
     chart.setOption({
       tooltip: {trigger: 'item', formatter: function (p) {
         var g = byName[p.name]; if (!g) { return p.name; }
-        return g.community + ' · ' + (g.label || g.code) + '<br>' + labels.households + ': ' + g.households;
+        var v = valueByName[p.name];
+        return g.community + ' · ' + (g.label || g.code) + '<br>' + (options.valueLabel || labels.households) + ': ' + (v == null ? '' : v);
       }},
-      visualMap: {min: 0, max: max, left: 8, bottom: 8, calculable: true, inRange: {color: ['#e8f1fb', '#206bc4']}},
-      geo: {map: 'shanzhi-grids', roam: true, aspectScale: 0.93, itemStyle: {areaColor: '#f4f6fa', borderColor: '#94a3b8'}, silent: true},
+      geo: {map: 'shanzhi-grids', roam: true, aspectScale: 0.93, selectedMode: 'single', regions: regions,
+            tooltip: {show: true}, label: {show: false},
+            itemStyle: {areaColor: '#f4f6fa', borderColor: '#64748b', borderWidth: 0.6},
+            emphasis: {label: {show: false}, itemStyle: {areaColor: '#fcd34d'}},
+            select: {label: {show: false}, itemStyle: {areaColor: '#f59f00'}}},
       series: [
-        {type: 'map', map: 'shanzhi-grids', geoIndex: 0, data: values, name: 'grids', selectedMode: 'single'},
         {type: 'lines', coordinateSystem: 'geo', polyline: true, silent: true,
          lineStyle: {color: '#1e293b', width: 2, opacity: 0.9}, data: communityLines}
       ]
