@@ -252,3 +252,12 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
     SECURE_REFERRER_POLICY = "same-origin"
+
+# Named enums for the cases API (several apps have fields called kind / status / source).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "CaseKindEnum": "shanzhi.cases.models.Case.Kind",
+    "CaseStatusEnum": "shanzhi.cases.models.Case.Status",
+    "CaseSourceEnum": "shanzhi.cases.models.Case.Source",
+    "CaseSatisfactionEnum": "shanzhi.cases.models.Case.Satisfaction",
+}
