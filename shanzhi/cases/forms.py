@@ -169,3 +169,13 @@ class KeywordRuleForm(forms.ModelForm):
     class Meta:
         model = KeywordRule
         fields = ["name", "keywords", "department", "category", "priority", "is_active"]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel (.xlsx) or CSV file"),
+        help_text=_(
+            "Columns: description (required), title, category (sub-category code), nature, kind, longitude, "
+            "latitude, address, reporter_name, reporter_phone, received_at."
+        ),
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/act/", v.CaseTransitionView.as_view(), name="case_transition"),
     path("attachments/<int:pk>/", v.AttachmentView.as_view(), name="attachment"),
     path("rates/", v.RatesView.as_view(), name="rates"),
+    path("import/", v.CaseImportView.as_view(), name="import"),
     path("routing-models/", v.RoutingModelsView.as_view(), name="routing_models"),
     *crud_paths(
         "categories",

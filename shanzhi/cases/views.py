@@ -80,6 +80,7 @@ def _error_text(exc: ValidationError) -> str:
 
 class CaseList(ObjectListView):
     model = Case
+    import_url_name = "cases:import"
     filterset_class = filtersets.CaseFilterSet
     search_fields = ("code", "title", "description", "address")
     template_name = "cases/case_list.html"
@@ -624,3 +625,26 @@ class PublicRateView(generic.View):
 
 def search_cases(user, text: str):
     return Case.objects.restrict(user).filter(Q(code__icontains=text) | Q(title__icontains=text))
+
+
+class CaseImportView(ScopedMixin, generic.FormView):
+    """Bulk import from .xlsx / .csv: all or nothing, the bad row reported."""
+
+    model = Case
+    scope_action = ADD
+    permission_required = "cases.add_category"  # leaders and administrators
+    form_class = forms.ImportForm
+    template_name = "cases/import.html"
+
+    def form_valid(self, form):
+        from shanzhi.core.errors import ImportRowError
+        from shanzhi.core.excel import TableReadError, read_table
+
+        try:
+            rows = read_table(form.cleaned_data["file"], required=())
+            n = services.cases_import(rows=rows, actor=self.request.user)
+        except (ImportRowError, TableReadError) as exc:
+            form.add_error("file", " ".join(exc.messages))
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(n)d cases imported.") % {"n": n})
+        return redirect("cases:case_list")

@@ -207,3 +207,36 @@ def test_whistle_flow(org):
     )
     s = case.summons.get(department=d["health"])
     assert s.status == "reported" and s.rating == 5 and s.arrived_at
+
+
+def test_bulk_import_all_or_nothing(org, client_for):
+    from shanzhi.core.errors import ImportRowError
+
+    make_categories(org)
+    good = [
+        {"description": "路灯不亮", "category": "urban-garbage", "longitude": "113.355", "latitude": "22.515"},
+        {"诉求内容": "医生态度差", "分类编码": "health-clinic", "性质": "投诉", "受理时间": "2025-09-30 10:00"},
+        {"description": "在区外", "longitude": "100", "latitude": "30"},
+    ]
+    bad = [*good, {"description": "x", "category": "no-such"}]
+    with pytest.raises(ImportRowError) as exc:
+        services.cases_import(rows=bad, actor=org.users["admin"])
+    assert exc.value.row == 5 and Case.all_objects.count() == 0
+    assert services.cases_import(rows=good, actor=org.users["admin"]) == 3
+    a, b, c = (Case.objects.get(description=d) for d in ("路灯不亮", "医生态度差", "在区外"))
+    assert a.grid == org.grids["A1"] and a.department == org.departments["urban"] and a.status == "dispatched"
+    assert b.nature == "complaint" and b.grid is None and b.department == org.departments["dispatch"]
+    assert timezone_date(b.deadline) == "2025-10-11"  # 3 working days after 30 Sep: 9, 10, 11 (make-up Sat) Oct
+    assert c.department == org.departments["dispatch"] and c.status == "received"
+    assert all(x.events.filter(action="create").exists() for x in (a, b, c))
+    # the page: CSV upload, bad row named
+    csv = "description,category\n路灯坏了,nope\n".encode()
+    r = client_for("leader").post("/cases/import/", {"file": SimpleUploadedFile("x.csv", csv, "text/csv")})
+    assert r.status_code == 200 and "row 2" in r.content.decode()
+    assert client_for("dept").get("/cases/import/").status_code == 403
+
+
+def timezone_date(dt):
+    from django.utils import timezone
+
+    return timezone.localtime(dt).date().isoformat()
