@@ -6,3 +6,19 @@ class Open311Config(AppConfig):
     name = "shanzhi.open311"
     label = "open311"
     verbose_name = _("Open311")
+
+    def ready(self):
+        from shanzhi.core.registry import MenuItem, registry
+        from shanzhi.open311 import demo
+
+        registry.add_menu(
+            MenuItem(
+                section=_("Cases"),
+                label=_("Open311 requests"),
+                url_name="open311:servicerequest_list",
+                permission="open311.view_servicerequest",
+                order=290,
+                icon="api",
+            )
+        )
+        registry.add_demo_loader(55, "open311", demo.load)

@@ -1,0 +1,90 @@
+"""The GeoReport v2 wire format: the same Python shapes rendered as XML (required by the spec)
+or JSON (optional), selected by the URL's extension.
+
+XML follows the spec's examples: `<services><service>…`, `<service_definition>`,
+`<service_requests><request>…`, `<errors><error>…`, `<discovery>`; booleans are
+"true"/"false", None is an empty element, lists nest their items under the singular tag.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+XML_CONTENT_TYPE = "text/xml; charset=utf-8"
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+# Container tag → item tag for lists nested inside an object.
+LIST_ITEMS = {
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+# Top-level list responses: root tag → item tag.
+ROOTS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+}
+
+
+def w3c(value: datetime.datetime | None) -> str | None:
+    """W3C / RFC 3339 date-time in the local time zone with its offset: 2023-05-04T09:30:00+08:00."""
+    if value is None:
+        return None
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _fill(parent: ET.Element, data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        child = ET.SubElement(parent, key)
+        if isinstance(value, list):
+            item_tag = LIST_ITEMS.get(key, "item")
+            for item in value:
+                el = ET.SubElement(child, item_tag)
+                if isinstance(item, dict):
+                    _fill(el, item)
+                else:
+                    el.text = _text(item)
+        elif isinstance(value, dict):
+            _fill(child, value)
+        else:
+            child.text = _text(value)
+
+
+def to_xml(root: str, payload: list | dict) -> bytes:
+    element = ET.Element(root)
+    if isinstance(payload, list):
+        item_tag = ROOTS[root]
+        for item in payload:
+            _fill(ET.SubElement(element, item_tag), item)
+    else:
+        _fill(element, payload)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="utf-8", xml_declaration=False)
+
+
+def render(fmt: str, root: str, payload: list | dict, status: int = 200) -> HttpResponse:
+    if fmt == "json":
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return HttpResponse(body, status=status, content_type=JSON_CONTENT_TYPE)
+    return HttpResponse(to_xml(root, payload), status=status, content_type=XML_CONTENT_TYPE)
+
+
+def errors(fmt: str, status: int, *descriptions: str) -> HttpResponse:
+    """The spec's error list: [{code, description}], code = the HTTP status."""
+    payload = [{"code": status, "description": str(d)} for d in descriptions]
+    return render(fmt, "errors", payload, status=status)
