@@ -451,6 +451,7 @@ def load(stdout=None) -> None:
                     done_on=_d(2 + i * 2, rng.randint(10, 28)) if i < done_count else None,
                 )
 
+    _link_plan_tasks(actor)
     _chains_and_leads(actor, rng, depts, enterprises)
     _parcels(actor, rng)
     _blockers(actor, depts)
@@ -460,6 +461,45 @@ def load(stdout=None) -> None:
             f"  projects: {Project.objects.filter(is_generated=True).count()} generated projects, "
             f"{ProjectMonth.objects.count()} monthly rows, {Lead.objects.count()} leads"
         )
+
+
+# Project code → words of the work-plan task the project serves.
+PLAN_LINKS = {
+    "XQ-2023-001": "金昌工业园区",
+    "XQ-2023-004": "马山旧改",
+    "XQ-2023-005": "355亩",
+    "XQ-2023-003": "腾挪园",
+    "XQ-2023-006": "康景路",
+    "XQ-2023-007": "光明西路",
+    "XQ-2023-012": "富华道",
+    "XQ-2023-013": "新开涌",
+    "XQ-2023-014": "悦生围",
+    "XQ-2023-016": "黄氏大宗祠",
+    "XQ-2023-017": "烟洲书院",
+}
+
+
+def _link_plan_tasks(actor):
+    """Link projects to the demo work plan's tasks that name them (when the plans demo ran)."""
+    try:
+        from shanzhi.plans.models import PlanNode
+    except ImportError:
+        return
+    for code, words in PLAN_LINKS.items():
+        project = Project.objects.filter(code=code, plan_task__isnull=True).first()
+        if project is None:
+            continue
+        task = (
+            PlanNode.objects.filter(kind="task", title__contains=words).order_by("level", "pk").first()
+            or PlanNode.objects.filter(kind="task", text__contains=words).order_by("-level", "pk").first()
+        )
+        if task is not None:
+            services.project_update(project=project, actor=actor, plan_task=task)
+    for project in Project.objects.filter(kind=K.LIVELIHOOD, plan_task__isnull=True):
+        task = PlanNode.objects.filter(kind="task", text__contains="民生实事").order_by("-level", "pk").first()
+        if task is None:
+            break
+        services.project_update(project=project, actor=actor, plan_task=task)
 
 
 def _chains_and_leads(actor, rng, depts, enterprises):

@@ -139,6 +139,16 @@ class Project(BaseModel):
     )
     # Urban renewal (工改旧改) figures that are not per parcel.
     requires_enforcement = models.BooleanField(_("enforcement planned"), default=False)
+    plan_task = models.ForeignKey(
+        "plans.PlanNode",
+        verbose_name=_("plan task"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+        limit_choices_to={"kind": "task"},
+        help_text=_("The task of the work plan this project serves."),
+    )
     is_generated = models.BooleanField(_("generated demo data"), default=False)
 
     objects = ProjectManager()

@@ -180,12 +180,15 @@ class ProjectDetail(ObjectDetailView):
         Column("started_on", gettext_lazy("started on")),
         Column("production_on", gettext_lazy("in production on")),
         Column("completed_on", gettext_lazy("completed on")),
+        Column("plan_task", gettext_lazy("plan task")),
         Column("is_public", gettext_lazy("published")),
         Column("description", gettext_lazy("description")),
     ]
 
     def get_base_queryset(self):
-        return Project.objects.select_related("department", "community", "enterprise", "responsible_leader")
+        return Project.objects.select_related(
+            "department", "community", "enterprise", "responsible_leader", "plan_task"
+        )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
