@@ -40,5 +40,9 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        audit_log(actor=request.user, action="update" if change else "create", obj=obj,
-                  changes={k: str(form.cleaned_data.get(k)) for k in form.changed_data if "password" not in k})
+        audit_log(
+            actor=request.user,
+            action="update" if change else "create",
+            obj=obj,
+            changes={k: str(form.cleaned_data.get(k)) for k in form.changed_data if "password" not in k},
+        )

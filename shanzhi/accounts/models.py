@@ -32,12 +32,20 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     department = models.ForeignKey(
-        "orgs.Department", verbose_name=_("department"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="staff",
+        "orgs.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     community = models.ForeignKey(
-        "orgs.Community", verbose_name=_("community"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="staff",
+        "orgs.Community",
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     is_demo = models.BooleanField(_("demo account"), default=False)
 

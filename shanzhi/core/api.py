@@ -22,7 +22,15 @@ from shanzhi.core.scoping import ADD, CHANGE, DELETE, VIEW
 
 logger = logging.getLogger(__name__)
 
-ACTION_FOR_METHOD = {"GET": VIEW, "HEAD": VIEW, "OPTIONS": VIEW, "POST": ADD, "PUT": CHANGE, "PATCH": CHANGE, "DELETE": DELETE}
+ACTION_FOR_METHOD = {
+    "GET": VIEW,
+    "HEAD": VIEW,
+    "OPTIONS": VIEW,
+    "POST": ADD,
+    "PUT": CHANGE,
+    "PATCH": CHANGE,
+    "DELETE": DELETE,
+}
 
 
 class ScopedModelPermissions(permissions.DjangoModelPermissions):
@@ -76,8 +84,11 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         version = self.request.data.get("version") if hasattr(self.request.data, "get") else None
         with transaction.atomic():
             obj = services.record_update(
-                serializer.instance, actor=self.request.user, m2m=m2m,
-                expected_version=int(version) if str(version or "").isdigit() else None, **data,
+                serializer.instance,
+                actor=self.request.user,
+                m2m=m2m,
+                expected_version=int(version) if str(version or "").isdigit() else None,
+                **data,
             )
             _check_in_scope(obj, self.request.user)
         serializer.instance = obj

@@ -50,7 +50,9 @@ def build_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str
     return buf.getvalue()
 
 
-def xlsx_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str, title: str = "") -> HttpResponse:
+def xlsx_response(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str, title: str = ""
+) -> HttpResponse:
     data = build_xlsx(headers, rows, title=title or filename)
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -97,12 +99,21 @@ def read_table(uploaded, *, required: Sequence[str] = ()) -> list[dict[str, str]
     headers = [force_str(h).strip() if h is not None else "" for h in rows[0]]
     missing = [c for c in required if c not in headers]
     if missing:
-        raise TableReadError("Missing columns: " + ", ".join(missing) + ". Found: " + ", ".join(h for h in headers if h))
+        raise TableReadError(
+            "Missing columns: " + ", ".join(missing) + ". Found: " + ", ".join(h for h in headers if h)
+        )
     if len(rows) - 1 > MAX_IMPORT_ROWS:
         raise TableReadError(f"Too many rows (at most {MAX_IMPORT_ROWS}).")
     out = []
     for r in rows[1:]:
-        values = [("" if v is None else (v.isoformat() if isinstance(v, (datetime.date, datetime.datetime)) else force_str(v)).strip()) for v in r]
+        values = [
+            (
+                ""
+                if v is None
+                else (v.isoformat() if isinstance(v, (datetime.date, datetime.datetime)) else force_str(v)).strip()
+            )
+            for v in r
+        ]
         values += [""] * (len(headers) - len(values))
         out.append({h: values[i] for i, h in enumerate(headers) if h})
     return out

@@ -111,7 +111,7 @@ class ScopedQuerySet(models.QuerySet):
     """A queryset that knows how to restrict itself to a user's scope."""
 
     def restrict(self, user: User | Any, action: str = VIEW) -> ScopedQuerySet:
-        from shanzhi.core.scoping import scope_for  # noqa: PLC0415 (self-import for clarity)
+        from shanzhi.core.scoping import scope_for
 
         rule: ScopeRule | None = getattr(self.model, "scope_rule", None)
         if rule is None:

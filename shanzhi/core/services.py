@@ -46,8 +46,14 @@ def _client_ip() -> str | None:
 
 
 def audit_log(
-    *, actor, action: str, obj: models.Model | None = None, changes: dict | None = None,
-    note: str = "", model: type[models.Model] | None = None, object_id: str = "",
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    note: str = "",
+    model: type[models.Model] | None = None,
+    object_id: str = "",
 ) -> AuditEvent:
     """Append one audit row."""
     target_model = type(obj) if obj is not None else model
@@ -93,15 +99,15 @@ def record_create(model: type[models.Model], *, actor, m2m: dict | None = None, 
 
 
 @transaction.atomic
-def record_update(obj: models.Model, *, actor, expected_version: int | None = None, m2m: dict | None = None,
-                  **changes) -> models.Model:
+def record_update(
+    obj: models.Model, *, actor, expected_version: int | None = None, m2m: dict | None = None, **changes
+) -> models.Model:
     """Apply field changes with optimistic locking; audit the fields that really changed."""
     model = type(obj)
     locked = model.all_objects.select_for_update().get(pk=obj.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
-            "This record was changed by someone else (version {theirs}, yours {mine}). Reload and try again."
-            .format(theirs=locked.version, mine=expected_version)
+            f"This record was changed by someone else (version {locked.version}, yours {expected_version}). Reload and try again."
         )
     if locked.is_deleted:
         raise ValidationError("This record has been deleted.")

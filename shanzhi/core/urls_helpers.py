@@ -3,7 +3,9 @@
 from django.urls import path
 
 
-def crud_paths(prefix: str, name: str, *, list_view, detail_view=None, create_view=None, update_view=None, delete_view=None):
+def crud_paths(
+    prefix: str, name: str, *, list_view, detail_view=None, create_view=None, update_view=None, delete_view=None
+):
     out = [path(f"{prefix}/", list_view.as_view(), name=f"{name}_list")]
     if create_view:
         out.append(path(f"{prefix}/add/", create_view.as_view(), name=f"{name}_add"))

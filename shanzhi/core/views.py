@@ -163,9 +163,7 @@ class ObjectListView(ScopedMixin, generic.ListView):
         self.object_list = self.list_queryset()
         ctx = super().get_context_data(object_list=self.object_list, **kwargs)
         ctx["columns"] = self.columns
-        ctx["rows"] = [
-            (obj, [self.render_cell(obj, col) for col in self.columns]) for obj in ctx["object_list"]
-        ]
+        ctx["rows"] = [(obj, [self.render_cell(obj, col) for col in self.columns]) for obj in ctx["object_list"]]
         ctx["filterset"] = getattr(self, "filterset", None)
         ctx["search_enabled"] = bool(self.search_fields)
         ctx["q"] = self.request.GET.get("q", "")
@@ -193,7 +191,9 @@ class ObjectListView(ScopedMixin, generic.ListView):
         headers = [c.header() for c in self.columns]
         rows = ([self.render_cell(obj, c) for c in self.columns] for obj in qs.iterator(chunk_size=2000))
         services.audit_log(
-            actor=self.request.user, action=AuditEvent.Action.EXPORT, model=self.model,
+            actor=self.request.user,
+            action=AuditEvent.Action.EXPORT,
+            model=self.model,
             note=self.request.GET.urlencode(),
         )
         name = self.export_name or str(self.model._meta.verbose_name_plural)
@@ -216,7 +216,9 @@ class ObjectDetailView(ScopedMixin, generic.DetailView):
         personal = set(getattr(self.model, "personal_fields", ()))
         cols = []
         for f in self.model._meta.concrete_fields:
-            if f.name in {"id", "is_deleted", "deleted_at", "deleted_by", "version", "boundary"} or not f.editable and f.name not in {"created_at", "updated_at"}:
+            if f.name in {"id", "is_deleted", "deleted_at", "deleted_by", "version", "boundary"} or (
+                not f.editable and f.name not in {"created_at", "updated_at"}
+            ):
                 continue
             kind = None
             if f.name in personal:
@@ -244,10 +246,15 @@ class ObjectDetailView(ScopedMixin, generic.DetailView):
         ctx["edit_url"] = self.url_for("edit", obj.pk) if ctx["can_change"] else None
         ctx["delete_url"] = self.url_for("delete", obj.pk) if ctx["can_delete"] else None
         ctx["list_url"] = self.url_for("list")
-        ctx["history"] = AuditEvent.objects.filter(
-            content_type__app_label=obj._meta.app_label, content_type__model=obj._meta.model_name,
-            object_id=str(obj.pk),
-        ).select_related("actor")[:50] if self.request.user.role in ("admin", "leader") or self.request.user.is_superuser else None
+        ctx["history"] = (
+            AuditEvent.objects.filter(
+                content_type__app_label=obj._meta.app_label,
+                content_type__model=obj._meta.model_name,
+                object_id=str(obj.pk),
+            ).select_related("actor")[:50]
+            if self.request.user.role in ("admin", "leader") or self.request.user.is_superuser
+            else None
+        )
         return ctx
 
 
@@ -321,8 +328,11 @@ class ObjectUpdateView(ScopedMixin, ServiceFormMixin, generic.UpdateView):
         m2m = {f.name: form.cleaned_data[f.name] for f in self.model._meta.many_to_many if f.name in form.cleaned_data}
         version = self.request.POST.get("_version")
         return services.record_update(
-            self.get_object(), actor=self.request.user, m2m=m2m,
-            expected_version=int(version) if version and version.isdigit() else None, **data,
+            self.get_object(),
+            actor=self.request.user,
+            m2m=m2m,
+            expected_version=int(version) if version and version.isdigit() else None,
+            **data,
         )
 
     def get_context_data(self, **kwargs):

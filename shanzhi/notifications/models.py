@@ -49,7 +49,9 @@ class OutboundMessage(models.Model):
         FAILED = "failed", _("Failed")
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
-    notification = models.ForeignKey(Notification, null=True, blank=True, on_delete=models.PROTECT, related_name="outbound")
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.PROTECT, related_name="outbound"
+    )
     gateway = models.CharField(_("gateway"), max_length=100)
     channel = models.CharField(_("channel"), max_length=20)
     to = models.CharField(_("to"), max_length=100)

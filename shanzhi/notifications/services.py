@@ -13,8 +13,15 @@ from shanzhi.notifications.models import Notification, OutboundMessage
 
 
 def notification_send(
-    *, recipients: Iterable, title: str, body: str = "", url: str = "", level: str = Notification.Level.INFO,
-    kind: str = "", topic: str = "", channels: Iterable[str] = (),
+    *,
+    recipients: Iterable,
+    title: str,
+    body: str = "",
+    url: str = "",
+    level: str = Notification.Level.INFO,
+    kind: str = "",
+    topic: str = "",
+    channels: Iterable[str] = (),
 ) -> list[Notification]:
     """Put a message in each recipient's inbox; deliver it through the gateways of `channels`
     in the background once the surrounding transaction commits."""
@@ -41,8 +48,13 @@ def deliver_now(n: Notification, channel: str) -> str:
     to = n.recipient.phone or n.recipient.username
     if gw is None:
         OutboundMessage.objects.create(
-            notification=n, gateway="-", channel=channel, to=to, text=n.title,
-            status=OutboundMessage.Status.FAILED, response="no gateway for this channel",
+            notification=n,
+            gateway="-",
+            channel=channel,
+            to=to,
+            text=n.title,
+            status=OutboundMessage.Status.FAILED,
+            response="no gateway for this channel",
         )
         return "no gateway"
     text = f"{n.title} {n.body}".strip()[:500]

@@ -16,7 +16,14 @@ from shanzhi.accounts.roles import ensure_role_group
 from shanzhi.core import services
 from shanzhi.orgs.demo_geo import generate_demo_geography
 from shanzhi.orgs.models import (
-    Community, Department, Enterprise, Grid, GridAssignment, PartyMember, PartyOrganization, Volunteer,
+    Community,
+    Department,
+    Enterprise,
+    Grid,
+    GridAssignment,
+    PartyMember,
+    PartyOrganization,
+    Volunteer,
 )
 from shanzhi.orgs.validators import USCC_ALPHABET, uscc_check_char
 
@@ -48,11 +55,54 @@ DEPARTMENTS = [
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰志红建国文俊辉鹏飞宇晨欣怡嘉琪子轩浩然梓涵"
-INDUSTRIES = ["电子信息", "智能家电", "高端装备", "新能源", "生物医药", "灯饰照明", "五金制品", "服装纺织", "食品加工", "现代物流", "商贸零售", "餐饮服务"]
-NAME_PARTS = ["金昌", "隆平", "彩虹", "长洲", "沙朗", "富华", "翠峰", "岐安", "康景", "光明", "华盛", "恒泰", "宏达", "德信", "盈科", "嘉和", "万科", "鸿运"]
-SUFFIX = {"电子信息": "电子科技", "智能家电": "电器", "高端装备": "机械设备", "新能源": "新能源科技", "生物医药": "生物医药",
-          "灯饰照明": "照明电器", "五金制品": "五金制品", "服装纺织": "服饰", "食品加工": "食品", "现代物流": "物流",
-          "商贸零售": "商贸", "餐饮服务": "餐饮管理"}
+INDUSTRIES = [
+    "电子信息",
+    "智能家电",
+    "高端装备",
+    "新能源",
+    "生物医药",
+    "灯饰照明",
+    "五金制品",
+    "服装纺织",
+    "食品加工",
+    "现代物流",
+    "商贸零售",
+    "餐饮服务",
+]
+NAME_PARTS = [
+    "金昌",
+    "隆平",
+    "彩虹",
+    "长洲",
+    "沙朗",
+    "富华",
+    "翠峰",
+    "岐安",
+    "康景",
+    "光明",
+    "华盛",
+    "恒泰",
+    "宏达",
+    "德信",
+    "盈科",
+    "嘉和",
+    "万科",
+    "鸿运",
+]
+SUFFIX = {
+    "电子信息": "电子科技",
+    "智能家电": "电器",
+    "高端装备": "机械设备",
+    "新能源": "新能源科技",
+    "生物医药": "生物医药",
+    "灯饰照明": "照明电器",
+    "五金制品": "五金制品",
+    "服装纺织": "服饰",
+    "食品加工": "食品",
+    "现代物流": "物流",
+    "商贸零售": "商贸",
+    "餐饮服务": "餐饮管理",
+}
 
 DEMO_USERS = [
     # username, role, display name, department code, community code
@@ -120,8 +170,14 @@ def load(stdout=None) -> None:
     for feat in geo["grids"]["features"]:
         p = feat["properties"]
         g = Grid.objects.filter(code=p["code"]).first() or services.record_create(
-            Grid, actor=actor, code=p["code"], name=p["name"], community=communities[p["community_code"]],
-            boundary=feat["geometry"], households=p["households"], population=int(p["households"] * 2.6),
+            Grid,
+            actor=actor,
+            code=p["code"],
+            name=p["name"],
+            community=communities[p["community_code"]],
+            boundary=feat["geometry"],
+            households=p["households"],
+            population=int(p["households"] * 2.6),
             is_generated=True,
         )
         grids[p["code"]] = g
@@ -129,7 +185,9 @@ def load(stdout=None) -> None:
     users = {}
     for username, role, display, dept_code, comm_code in DEMO_USERS:
         users[username] = _user(
-            username, role, display,
+            username,
+            role,
+            display,
             department=departments.get(dept_code) if dept_code else None,
             community=communities.get(comm_code) if comm_code else None,
             is_superuser=username == "demo-admin",
@@ -137,15 +195,22 @@ def load(stdout=None) -> None:
     # The demo grid worker holds the first grid of 西苑; the leader leads the dispatch desk.
     first_xiyuan = min((g for code, g in grids.items() if code.startswith("442000004005")), key=lambda g: g.code)
     if not GridAssignment.objects.filter(grid=first_xiyuan, user=users["demo-grid"]).exists():
-        services.record_create(GridAssignment, actor=actor, grid=first_xiyuan, user=users["demo-grid"],
-                               role=GridAssignment.Role.FULL_TIME)
+        services.record_create(
+            GridAssignment, actor=actor, grid=first_xiyuan, user=users["demo-grid"], role=GridAssignment.Role.FULL_TIME
+        )
     # One generated grid worker per grid (accounts without a usable password).
     for code, grid in sorted(grids.items()):
         username = f"grid-{code}"
         if User.objects.filter(username=username).exists():
             continue
-        u = User(username=username, role=Role.GRID, display_name=_person_name(rng), phone=_phone(rng),
-                 community=grid.community, is_demo=True)
+        u = User(
+            username=username,
+            role=Role.GRID,
+            display_name=_person_name(rng),
+            phone=_phone(rng),
+            community=grid.community,
+            is_demo=True,
+        )
         u.set_unusable_password()
         u.save()
         ensure_role_group(u)
@@ -161,29 +226,67 @@ def load(stdout=None) -> None:
             centre = geolib.parse_polygon(grid.boundary).representative_point()
             Enterprise.objects.create(
                 name=f"中山市{rng.choice(NAME_PARTS)}{SUFFIX[industry]}有限公司" + (f"（{i}号）" if i >= 150 else ""),
-                uscc=_uscc(rng), address=f"{STREET_NAME}{grid.community.name}社区{rng.randint(1, 200)}号",
-                longitude=round(centre.x, 6), latitude=round(centre.y, 6), grid=grid, community=grid.community,
-                contact_name=_person_name(rng), contact_phone=_phone(rng),
+                uscc=_uscc(rng),
+                address=f"{STREET_NAME}{grid.community.name}社区{rng.randint(1, 200)}号",
+                longitude=round(centre.x, 6),
+                latitude=round(centre.y, 6),
+                grid=grid,
+                community=grid.community,
+                contact_name=_person_name(rng),
+                contact_phone=_phone(rng),
                 size=rng.choices(["large", "medium", "small", "micro"], [2, 10, 50, 38])[0],
-                industry=industry, is_above_scale=rng.random() < 0.25, employees=rng.randint(5, 800),
-                is_generated=True, created_by=actor, updated_by=actor,
+                industry=industry,
+                is_above_scale=rng.random() < 0.25,
+                employees=rng.randint(5, 800),
+                is_generated=True,
+                created_by=actor,
+                updated_by=actor,
             )
 
     if not PartyOrganization.objects.exists():
-        for code, c in sorted(communities.items()):
-            org = services.record_create(PartyOrganization, actor=actor, name=f"{c.name}社区党委",
-                                         kind=PartyOrganization.Kind.COMMITTEE, community=c, secretary=_person_name(rng))
+        for _code, c in sorted(communities.items()):
+            org = services.record_create(
+                PartyOrganization,
+                actor=actor,
+                name=f"{c.name}社区党委",
+                kind=PartyOrganization.Kind.COMMITTEE,
+                community=c,
+                secretary=_person_name(rng),
+            )
             c_grids = [g for k, g in sorted(grids.items()) if g.community_id == c.pk]
             for g in c_grids[:3]:
-                services.record_create(PartyOrganization, actor=actor, name=f"{g.name}党支部",
-                                       kind=PartyOrganization.Kind.BRANCH, community=c, grid=g, secretary=_person_name(rng))
+                services.record_create(
+                    PartyOrganization,
+                    actor=actor,
+                    name=f"{g.name}党支部",
+                    kind=PartyOrganization.Kind.BRANCH,
+                    community=c,
+                    grid=g,
+                    secretary=_person_name(rng),
+                )
             for g in c_grids:
                 for _ in range(2):
-                    PartyMember.objects.create(name=_person_name(rng), phone=_phone(rng), organization=org,
-                                               community=c, grid=g, is_generated=True, created_by=actor)
-                Volunteer.objects.create(name=_person_name(rng), phone=_phone(rng), community=c, grid=g,
-                                         skills=rng.choice(["助老", "家电维修", "法律咨询", "心理疏导", "环境清洁", "文体活动"]),
-                                         service_hours=rng.randint(0, 120), is_generated=True, created_by=actor)
+                    PartyMember.objects.create(
+                        name=_person_name(rng),
+                        phone=_phone(rng),
+                        organization=org,
+                        community=c,
+                        grid=g,
+                        is_generated=True,
+                        created_by=actor,
+                    )
+                Volunteer.objects.create(
+                    name=_person_name(rng),
+                    phone=_phone(rng),
+                    community=c,
+                    grid=g,
+                    skills=rng.choice(["助老", "家电维修", "法律咨询", "心理疏导", "环境清洁", "文体活动"]),
+                    service_hours=rng.randint(0, 120),
+                    is_generated=True,
+                    created_by=actor,
+                )
     if stdout:
-        stdout.write(f"  {len(departments)} departments, {len(communities)} communities, {len(grids)} grids, "
-                     f"{Enterprise.objects.count()} enterprises, {len(DEMO_USERS)} demo logins")
+        stdout.write(
+            f"  {len(departments)} departments, {len(communities)} communities, {len(grids)} grids, "
+            f"{Enterprise.objects.count()} enterprises, {len(DEMO_USERS)} demo logins"
+        )

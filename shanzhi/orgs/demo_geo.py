@@ -92,9 +92,7 @@ def _to_lonlat(geom: shapely.Geometry) -> shapely.Geometry:
     set_precision snaps *and* repairs, so a polygon that would self-touch after
     rounding comes out valid; vertices shared by neighbours snap identically.
     """
-    out = shapely.transform(
-        geom, lambda c: np.column_stack(km_to_lonlat(c[:, 0], c[:, 1]))
-    )
+    out = shapely.transform(geom, lambda c: np.column_stack(km_to_lonlat(c[:, 0], c[:, 1])))
     return shapely.set_precision(out, GRID_SIZE_DEG)
 
 
@@ -105,11 +103,7 @@ def _make_outline(rng: np.random.Generator) -> Polygon:
     # Low harmonics give lobes and an elongation; amplitudes are small enough
     # that the curve stays star-shaped (radius never near zero).
     for k, amp in ((2, 0.16), (3, 0.09), (4, 0.05), (5, 0.035), (7, 0.02)):
-        radius += (
-            amp
-            * rng.uniform(0.5, 1.0)
-            * np.cos(k * theta + rng.uniform(0, 2 * math.pi))
-        )
+        radius += amp * rng.uniform(0.5, 1.0) * np.cos(k * theta + rng.uniform(0, 2 * math.pi))
     # A little vertex-level jitter so edges are not perfectly smooth.
     radius *= 1.0 + rng.normal(0.0, 0.012, size=theta.size)
     poly = Polygon(np.column_stack((radius * np.cos(theta), radius * np.sin(theta))))
@@ -136,9 +130,7 @@ def _random_points_in(poly: Polygon, n: int, rng: np.random.Generator) -> np.nda
 
 def _clipped_cells(points: np.ndarray, outline: Polygon) -> list[shapely.Geometry]:
     """Voronoi cells of points clipped to the outline, in the points' order."""
-    cells = shapely.voronoi_polygons(
-        MultiPoint(points), extend_to=outline.buffer(1.0), ordered=True
-    )
+    cells = shapely.voronoi_polygons(MultiPoint(points), extend_to=outline.buffer(1.0), ordered=True)
     return [cell.intersection(outline) for cell in shapely.get_parts(cells)]
 
 
@@ -148,34 +140,26 @@ def _make_grids_km(outline: Polygon, rng: np.random.Generator) -> list[Polygon] 
     points = _random_points_in(outline, n, rng)
     # One Lloyd step: evens out the worst slivers but keeps size variety, which
     # real grids have (dense old town vs. industrial land).
-    points = np.array(
-        [[c.centroid.x, c.centroid.y] for c in _clipped_cells(points, outline)]
-    )
+    points = np.array([[c.centroid.x, c.centroid.y] for c in _clipped_cells(points, outline)])
     cells = _clipped_cells(points, outline)
     if any(c.geom_type != "Polygon" or c.is_empty for c in cells):
         return None  # a cell straddled a concave bay of the outline; retry
     return cells
 
 
-def _assign_communities(
-    grids: list[Polygon], outline: Polygon, rng: np.random.Generator
-) -> list[int] | None:
+def _assign_communities(grids: list[Polygon], outline: Polygon, rng: np.random.Generator) -> list[int] | None:
     """Community index for each grid, or None if the partition is implausible.
 
     Nearest weighted seed (a power-diagram-like rule) so the nine communities
     differ in size, as real ones do.
     """
     seeds = _random_points_in(outline, len(COMMUNITIES), rng)
-    spread = np.min(
-        [np.hypot(*(seeds[i] - seeds[j])) for i in range(len(seeds)) for j in range(i)]
-    )
+    spread = np.min([np.hypot(*(seeds[i] - seeds[j])) for i in range(len(seeds)) for j in range(i)])
     if spread < 0.9:  # seeds too close would leave a sliver community
         return None
     weights = rng.uniform(0.0, 0.6, size=len(seeds))
     centroids = np.array([[g.centroid.x, g.centroid.y] for g in grids])
-    dist2 = ((centroids[:, None, :] - seeds[None, :, :]) ** 2).sum(axis=2) - weights[
-        None, :
-    ]
+    dist2 = ((centroids[:, None, :] - seeds[None, :, :]) ** 2).sum(axis=2) - weights[None, :]
     owner = dist2.argmin(axis=1)
     mean_area = STREET_AREA_KM2 / len(COMMUNITIES)
     for k in range(len(COMMUNITIES)):
@@ -254,9 +238,7 @@ def generate_demo_geography(seed: int = 2023) -> dict[str, Any]:
     raise RuntimeError(f"could not generate a plausible demo geography for seed {seed}")
 
 
-def _build_output(
-    grids: list[Polygon], owner: list[int], rng: np.random.Generator
-) -> dict[str, Any]:
+def _build_output(grids: list[Polygon], owner: list[int], rng: np.random.Generator) -> dict[str, Any]:
     """Assemble the GeoJSON from snapped lon/lat grids and their community index."""
     community_geoms = [
         shapely.union_all(
@@ -273,9 +255,7 @@ def _build_output(
     community_features = []
     grid_features = []
     for (code, name), k in zip(COMMUNITIES, community_of_slot, strict=True):
-        community_features.append(
-            _feature(community_geoms[k], {"code": code, "name": name})
-        )
+        community_features.append(_feature(community_geoms[k], {"code": code, "name": name}))
         members = [g for g, o in zip(grids, owner, strict=True) if o == k]
         for number, idx in enumerate(_reading_order(members), start=1):
             grid_features.append(
@@ -285,9 +265,7 @@ def _build_output(
                         "code": f"{code}-{number:03d}",
                         "name": f"{name}社区第{number}网格",
                         "community_code": code,
-                        "households": int(
-                            rng.integers(HOUSEHOLDS_MIN, HOUSEHOLDS_MAX + 1)
-                        ),
+                        "households": int(rng.integers(HOUSEHOLDS_MIN, HOUSEHOLDS_MAX + 1)),
                     },
                 )
             )

@@ -1,7 +1,16 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.orgs.models import Community, Department, Enterprise, Grid, GridAssignment, PartyMember, PartyOrganization, Volunteer
+from shanzhi.orgs.models import (
+    Community,
+    Department,
+    Enterprise,
+    Grid,
+    GridAssignment,
+    PartyMember,
+    PartyOrganization,
+    Volunteer,
+)
 
 
 class ScopedFilterSet(django_filters.FilterSet):

@@ -6,7 +6,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.orgs import geo
-from shanzhi.orgs.models import Community, Department, Enterprise, Grid, GridAssignment, PartyMember, PartyOrganization, Volunteer
+from shanzhi.orgs.models import (
+    Community,
+    Department,
+    Enterprise,
+    Grid,
+    GridAssignment,
+    PartyMember,
+    PartyOrganization,
+    Volunteer,
+)
 
 
 class ScopedChoicesMixin:
@@ -86,8 +95,20 @@ class GridAssignmentForm(ScopedChoicesMixin, forms.ModelForm):
 class EnterpriseForm(ScopedChoicesMixin, forms.ModelForm):
     class Meta:
         model = Enterprise
-        fields = ["name", "uscc", "address", "longitude", "latitude", "grid", "contact_name", "contact_phone",
-                  "size", "industry", "is_above_scale", "employees"]
+        fields = [
+            "name",
+            "uscc",
+            "address",
+            "longitude",
+            "latitude",
+            "grid",
+            "contact_name",
+            "contact_phone",
+            "size",
+            "industry",
+            "is_above_scale",
+            "employees",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -121,13 +142,19 @@ class VolunteerForm(ScopedChoicesMixin, forms.ModelForm):
 
 
 class GeoJSONImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What to import"), choices=[("communities", _("Communities")), ("grids", _("Grids"))])
+    kind = forms.ChoiceField(
+        label=_("What to import"), choices=[("communities", _("Communities")), ("grids", _("Grids"))]
+    )
     file = forms.FileField(label=_("GeoJSON file"))
 
 
 class TableImportForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What to import"),
-        choices=[("enterprise", _("Enterprises")), ("party_member", _("Party members")), ("volunteer", _("Volunteers"))],
+        choices=[
+            ("enterprise", _("Enterprises")),
+            ("party_member", _("Party members")),
+            ("volunteer", _("Volunteers")),
+        ],
     )
     file = forms.FileField(label=_("Excel (.xlsx) or CSV file"))

@@ -59,9 +59,7 @@ def _load(geojson: dict | str | bytes) -> dict:
         try:
             geojson = geojson.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise GeometryError(
-                "The geometry is not UTF-8 text: {error}", error=exc
-            ) from exc
+            raise GeometryError("The geometry is not UTF-8 text: {error}", error=exc) from exc
     if isinstance(geojson, str):
         if not geojson.strip():
             raise GeometryError("The geometry is empty.")
@@ -150,9 +148,7 @@ def _position(raw: Any, where: str, index: int) -> tuple[float, float]:
 
 def _ring(raw: Any, where: str) -> list[tuple[float, float]]:
     if not isinstance(raw, list | tuple):
-        raise GeometryError(
-            "{where} must be a list of positions.", where=where.capitalize()
-        )
+        raise GeometryError("{where} must be a list of positions.", where=where.capitalize())
     if len(raw) < 4:
         raise GeometryError(
             "{where} has {count} positions; a closed ring needs at least 4 "
@@ -325,18 +321,11 @@ class GridLocator:
         shapely.prepare(self.geoms)  # speeds up repeated point tests ~2x
         self.tree = shapely.STRtree(self.geoms)
         # Integer ids → int64 output with -1 for "outside"; anything else → object/None.
-        self._int_keys = all(
-            isinstance(k, int | np.integer) and not isinstance(k, bool)
-            for k in self.keys
-        )
+        self._int_keys = all(isinstance(k, int | np.integer) and not isinstance(k, bool) for k in self.keys)
         if self._int_keys and -1 in self.keys:
-            raise ValueError(
-                "-1 is reserved for 'outside every grid' and cannot be a grid id"
-            )
+            raise ValueError("-1 is reserved for 'outside every grid' and cannot be a grid id")
         self._keys_arr = (
-            np.array(self.keys, dtype=np.int64)
-            if self._int_keys
-            else np.array(self.keys + [None], dtype=object)[:-1]
+            np.array(self.keys, dtype=np.int64) if self._int_keys else np.array([*self.keys, None], dtype=object)[:-1]
         )
         self._build_raster(max(1, len(items)) * cells_per_grid)
 

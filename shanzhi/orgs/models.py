@@ -31,8 +31,12 @@ class Department(BaseModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     duties = models.TextField(_("duties"), blank=True)
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible leader"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="led_departments",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_departments",
     )
     sort_order = models.PositiveIntegerField(_("order"), default=100)
 
@@ -74,13 +78,19 @@ class Grid(BaseModel):
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    community = models.ForeignKey(Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="grids")
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.PROTECT, related_name="grids"
+    )
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True, validators=[validate_geojson_polygon])
     households = models.PositiveIntegerField(_("households"), default=0)
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     workers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="GridAssignment", through_fields=("grid", "user"),
-        related_name="grids", verbose_name=_("grid workers"), blank=True,
+        settings.AUTH_USER_MODEL,
+        through="GridAssignment",
+        through_fields=("grid", "user"),
+        related_name="grids",
+        verbose_name=_("grid workers"),
+        blank=True,
     )
     is_generated = models.BooleanField(_("generated demo data"), default=False)
 
@@ -135,7 +145,10 @@ class Enterprise(BaseModel):
 
     name = models.CharField(_("name"), max_length=200)
     uscc = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc],
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_uscc],
         help_text=_("18 characters; the last one is a check character."),
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -145,7 +158,11 @@ class Enterprise(BaseModel):
         Grid, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="enterprises"
     )
     community = models.ForeignKey(
-        Community, verbose_name=_("community"), null=True, blank=True, on_delete=models.PROTECT,
+        Community,
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="enterprises",
     )
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
@@ -180,11 +197,19 @@ class PartyOrganization(BaseModel):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BRANCH)
     community = models.ForeignKey(
-        Community, verbose_name=_("community"), null=True, blank=True, on_delete=models.PROTECT,
+        Community,
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="party_organizations",
     )
     grid = models.ForeignKey(
-        Grid, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
+        Grid,
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="party_organizations",
     )
     secretary = models.CharField(_("secretary"), max_length=50, blank=True)
@@ -209,7 +234,9 @@ class Person(BaseModel):
     community = models.ForeignKey(
         Community, verbose_name=_("community"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    grid = models.ForeignKey(Grid, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_generated = models.BooleanField(_("generated demo data"), default=False)
 
     scope_rule = ScopeRule(community="community_id", grid="grid_id")
@@ -226,12 +253,20 @@ class PartyMember(Person):
     """A party member, assigned to a grid (党员融网)."""
 
     organization = models.ForeignKey(
-        PartyOrganization, verbose_name=_("party organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="members",
+        PartyOrganization,
+        verbose_name=_("party organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user account"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="party_member",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_member",
     )
     joined_on = models.DateField(_("joined the party on"), null=True, blank=True)
 
@@ -243,8 +278,12 @@ class PartyMember(Person):
 
 class Volunteer(Person):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user account"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="volunteer",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="volunteer",
     )
     skills = models.CharField(_("skills"), max_length=200, blank=True)
     service_hours = models.DecimalField(_("service hours"), max_digits=8, decimal_places=1, default=0)

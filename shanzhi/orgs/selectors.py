@@ -14,7 +14,9 @@ _cache: dict[str, object] = {}
 
 
 def _grids_stamp() -> tuple:
-    agg = Grid.all_objects.aggregate(n=Count("id"), live=Count("id", filter=Q(is_deleted=False)), last=Max("updated_at"))
+    agg = Grid.all_objects.aggregate(
+        n=Count("id"), live=Count("id", filter=Q(is_deleted=False)), last=Max("updated_at")
+    )
     return (agg["n"], agg["live"], agg["last"])
 
 
@@ -56,8 +58,12 @@ def map_geojson(user) -> dict:
                     "type": "Feature",
                     "geometry": g.boundary,
                     "properties": {
-                        "id": g.pk, "name": g.name, "code": g.code, "community": g.community.name,
-                        "households": g.households, "workers": g.worker_count,
+                        "id": g.pk,
+                        "name": g.name,
+                        "code": g.code,
+                        "community": g.community.name,
+                        "households": g.households,
+                        "workers": g.worker_count,
                     },
                 }
                 for g in grids

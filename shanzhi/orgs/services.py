@@ -38,7 +38,11 @@ def _load_features(raw: bytes | str) -> list[dict]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ImportRowError(0, _("The file is not valid GeoJSON (JSON): %(e)s") % {"e": exc}) from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
         raise ImportRowError(0, _("Expected a GeoJSON FeatureCollection."))
     if not data["features"]:
         raise ImportRowError(0, _("The FeatureCollection has no features."))
@@ -75,8 +79,12 @@ def communities_import_geojson(*, raw: bytes | str, actor) -> ImportResult:
                 result.created += 1
         except ValidationError as exc:
             raise ImportRowError(n, _err_text(exc)) from exc
-    services.audit_log(actor=actor, action=AuditEvent.Action.IMPORT, model=Community,
-                       note=f"created {result.created}, updated {result.updated}")
+    services.audit_log(
+        actor=actor,
+        action=AuditEvent.Action.IMPORT,
+        model=Community,
+        note=f"created {result.created}, updated {result.updated}",
+    )
     return result
 
 
@@ -109,8 +117,13 @@ def grids_import_geojson(*, raw: bytes | str, actor, restrict_to_user=None) -> I
         except (TypeError, ValueError):
             raise ImportRowError(n, _("'households' must be a whole number ≥ 0")) from None
         boundary = _boundary(feat, n)
-        fields = {"name": name, "community": community, "boundary": boundary, "households": households,
-                  "is_generated": bool(props.get("generated", False))}
+        fields = {
+            "name": name,
+            "community": community,
+            "boundary": boundary,
+            "households": households,
+            "is_generated": bool(props.get("generated", False)),
+        }
         existing = Grid.objects.filter(code=code).first()
         try:
             if existing:
@@ -122,8 +135,12 @@ def grids_import_geojson(*, raw: bytes | str, actor, restrict_to_user=None) -> I
         except ValidationError as exc:
             raise ImportRowError(n, _err_text(exc)) from exc
     result.overlaps = grid_overlaps(community_ids={g.community_id for g in touched})
-    services.audit_log(actor=actor, action=AuditEvent.Action.IMPORT, model=Grid,
-                       note=f"created {result.created}, updated {result.updated}")
+    services.audit_log(
+        actor=actor,
+        action=AuditEvent.Action.IMPORT,
+        model=Grid,
+        note=f"created {result.created}, updated {result.updated}",
+    )
     return result
 
 
@@ -210,15 +227,20 @@ def people_import(*, rows: list[dict], kind: str, actor) -> ImportResult:
             raise ImportRowError(i, _("name is required"), column="name")
         grid = _grid_for(_pick(row, PEOPLE_COLUMNS["grid_code"]), i, allowed)
         fields = {
-            "name": name, "phone": _pick(row, PEOPLE_COLUMNS["phone"]), "id_number": _pick(row, PEOPLE_COLUMNS["id_number"]),
-            "grid": grid, "community": grid.community if grid else None,
+            "name": name,
+            "phone": _pick(row, PEOPLE_COLUMNS["phone"]),
+            "id_number": _pick(row, PEOPLE_COLUMNS["id_number"]),
+            "grid": grid,
+            "community": grid.community if grid else None,
         }
         if model is PartyMember:
             org_name = _pick(row, PEOPLE_COLUMNS["organization"])
             if org_name:
                 org = PartyOrganization.objects.filter(name=org_name).first()
                 if org is None:
-                    raise ImportRowError(i, _("unknown party organisation %(o)s") % {"o": org_name}, column="organization")
+                    raise ImportRowError(
+                        i, _("unknown party organisation %(o)s") % {"o": org_name}, column="organization"
+                    )
                 fields["organization"] = org
         else:
             fields["skills"] = _pick(row, PEOPLE_COLUMNS["skills"])
@@ -258,14 +280,20 @@ def enterprises_import(*, rows: list[dict], actor) -> ImportResult:
         try:
             employees = int(float(employees_raw)) if employees_raw else None
         except ValueError:
-            raise ImportRowError(i, _("employees is not a number: %(v)s") % {"v": employees_raw}, column="employees") from None
+            raise ImportRowError(
+                i, _("employees is not a number: %(v)s") % {"v": employees_raw}, column="employees"
+            ) from None
         fields = {
-            "name": name, "uscc": _pick(row, ENTERPRISE_COLUMNS["uscc"]).upper(),
-            "address": _pick(row, ENTERPRISE_COLUMNS["address"]), "grid": grid,
+            "name": name,
+            "uscc": _pick(row, ENTERPRISE_COLUMNS["uscc"]).upper(),
+            "address": _pick(row, ENTERPRISE_COLUMNS["address"]),
+            "grid": grid,
             "community": grid.community if grid else None,
             "contact_name": _pick(row, ENTERPRISE_COLUMNS["contact_name"]),
             "contact_phone": _pick(row, ENTERPRISE_COLUMNS["contact_phone"]),
-            "size": sizes[size_raw], "industry": _pick(row, ENTERPRISE_COLUMNS["industry"]), "employees": employees,
+            "size": sizes[size_raw],
+            "industry": _pick(row, ENTERPRISE_COLUMNS["industry"]),
+            "employees": employees,
             **coords,
         }
         try:

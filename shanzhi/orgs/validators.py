@@ -21,7 +21,9 @@ def validate_uscc(value: str) -> None:
         raise ValidationError(_("A unified social credit code has 18 characters (got %(n)d)."), params={"n": len(code)})
     bad = [c for c in code if c not in USCC_ALPHABET]
     if bad:
-        raise ValidationError(_("Character %(c)s is not allowed in a unified social credit code."), params={"c": bad[0]})
+        raise ValidationError(
+            _("Character %(c)s is not allowed in a unified social credit code."), params={"c": bad[0]}
+        )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         raise ValidationError(

@@ -6,17 +6,32 @@ from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from shanzhi.core.errors import ImportRowError
 from shanzhi.core.excel import TableReadError, read_table
 from shanzhi.core.scoping import ADD, VIEW
 from shanzhi.core.views import (
-    Column, ObjectCreateView, ObjectDeleteView, ObjectDetailView, ObjectListView, ObjectUpdateView, ScopedMixin,
+    Column,
+    ObjectCreateView,
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectListView,
+    ObjectUpdateView,
+    ScopedMixin,
 )
 from shanzhi.orgs import filtersets, forms, selectors, services
-from shanzhi.orgs.models import Community, Department, Enterprise, Grid, GridAssignment, PartyMember, PartyOrganization, Volunteer
+from shanzhi.orgs.models import (
+    Community,
+    Department,
+    Enterprise,
+    Grid,
+    GridAssignment,
+    PartyMember,
+    PartyOrganization,
+    Volunteer,
+)
 
 # ----------------------------------------------------------------------------- departments
 
@@ -25,12 +40,21 @@ class DepartmentList(ObjectListView):
     model = Department
     filterset_class = filtersets.DepartmentFilterSet
     search_fields = ("name", "code", "duties")
-    columns = [Column("code", _l("code")), Column("name", _l("name"), link=True), Column("kind", _l("kind")),
-               Column("phone", _l("phone")), Column("leader", _l("responsible leader")),
-               Column("staff_count", _l("staff"))]
+    columns = [
+        Column("code", gettext_lazy("code")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("kind", gettext_lazy("kind")),
+        Column("phone", gettext_lazy("phone")),
+        Column("leader", gettext_lazy("responsible leader")),
+        Column("staff_count", gettext_lazy("staff")),
+    ]
 
     def get_base_queryset(self):
-        return Department.objects.select_related("leader").annotate(staff_count=Count("staff", distinct=True)).order_by("sort_order", "code")
+        return (
+            Department.objects.select_related("leader")
+            .annotate(staff_count=Count("staff", distinct=True))
+            .order_by("sort_order", "code")
+        )
 
 
 class DepartmentDetail(ObjectDetailView):
@@ -57,9 +81,14 @@ class DepartmentDelete(ObjectDeleteView):
 class CommunityList(ObjectListView):
     model = Community
     search_fields = ("name", "code")
-    columns = [Column("code", _l("statistical code")), Column("name", _l("name"), link=True),
-               Column("grid_count", _l("grids")), Column("households_total", _l("households")),
-               Column("population", _l("population")), Column("is_generated", _l("generated demo data"))]
+    columns = [
+        Column("code", gettext_lazy("statistical code")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("grid_count", gettext_lazy("grids")),
+        Column("households_total", gettext_lazy("households")),
+        Column("population", gettext_lazy("population")),
+        Column("is_generated", gettext_lazy("generated demo data")),
+    ]
 
     def get_base_queryset(self):
         return Community.objects.annotate(
@@ -99,15 +128,20 @@ class GridList(ObjectListView):
     model = Grid
     filterset_class = filtersets.GridFilterSet
     search_fields = ("name", "code")
-    columns = [Column("code", _l("code")), Column("name", _l("name"), link=True), Column("community", _l("community")),
-               Column("households", _l("households")), Column(lambda g: g.worker_names, _l("grid workers")),
-               Column("is_generated", _l("generated demo data"))]
+    columns = [
+        Column("code", gettext_lazy("code")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("community", gettext_lazy("community")),
+        Column("households", gettext_lazy("households")),
+        Column(lambda g: g.worker_names, gettext_lazy("grid workers")),
+        Column("is_generated", gettext_lazy("generated demo data")),
+    ]
 
     def get_base_queryset(self):
         return Grid.objects.select_related("community").prefetch_related("assignments__user")
 
     def render_cell(self, obj, col):
-        if col.label == _l("grid workers"):
+        if col.label == gettext_lazy("grid workers"):
             return "、".join(str(a.user) for a in obj.assignments.all() if not a.is_deleted)
         return super().render_cell(obj, col)
 
@@ -149,7 +183,9 @@ def _warn_overlaps(request, grid):
         return
     for a, b, area in services.grid_overlaps(community_ids={grid.community_id}):
         if grid.code in (a, b):
-            messages.warning(request, _("Grid %(a)s overlaps grid %(b)s by about %(m)d m².") % {"a": a, "b": b, "m": area})
+            messages.warning(
+                request, _("Grid %(a)s overlaps grid %(b)s by about %(m)d m².") % {"a": a, "b": b, "m": area}
+            )
 
 
 class GridDelete(ObjectDeleteView):
@@ -160,8 +196,13 @@ class GridAssignmentList(ObjectListView):
     model = GridAssignment
     filterset_class = filtersets.GridAssignmentFilterSet
     search_fields = ("user__username", "user__display_name", "grid__name")
-    columns = [Column("grid", _l("grid"), link=True), Column("grid.community", _l("community")),
-               Column("user", _l("user")), Column("role", _l("role")), Column("user.phone", _l("phone"), personal="phone")]
+    columns = [
+        Column("grid", gettext_lazy("grid"), link=True),
+        Column("grid.community", gettext_lazy("community")),
+        Column("user", gettext_lazy("user")),
+        Column("role", gettext_lazy("role")),
+        Column("user.phone", gettext_lazy("phone"), personal="phone"),
+    ]
 
     def get_base_queryset(self):
         return GridAssignment.objects.select_related("grid__community", "user")
@@ -188,10 +229,16 @@ class EnterpriseList(ObjectListView):
     filterset_class = filtersets.EnterpriseFilterSet
     search_fields = ("name", "uscc", "address", "industry")
     import_url_name = "orgs:import_table"
-    columns = [Column("name", _l("name"), link=True), Column("uscc", _l("unified social credit code")),
-               Column("community", _l("community")), Column("grid", _l("grid")), Column("industry", _l("industry")),
-               Column("size", _l("size")), Column("contact_name", _l("contact person")),
-               Column("contact_phone", _l("contact phone"), personal="phone")]
+    columns = [
+        Column("name", gettext_lazy("name"), link=True),
+        Column("uscc", gettext_lazy("unified social credit code")),
+        Column("community", gettext_lazy("community")),
+        Column("grid", gettext_lazy("grid")),
+        Column("industry", gettext_lazy("industry")),
+        Column("size", gettext_lazy("size")),
+        Column("contact_name", gettext_lazy("contact person")),
+        Column("contact_phone", gettext_lazy("contact phone"), personal="phone"),
+    ]
 
     def get_base_queryset(self):
         return Enterprise.objects.select_related("community", "grid")
@@ -222,8 +269,13 @@ class PartyOrganizationList(ObjectListView):
     model = PartyOrganization
     filterset_class = filtersets.PartyOrganizationFilterSet
     search_fields = ("name", "secretary")
-    columns = [Column("name", _l("name"), link=True), Column("kind", _l("kind")), Column("community", _l("community")),
-               Column("grid", _l("grid")), Column("secretary", _l("secretary"))]
+    columns = [
+        Column("name", gettext_lazy("name"), link=True),
+        Column("kind", gettext_lazy("kind")),
+        Column("community", gettext_lazy("community")),
+        Column("grid", gettext_lazy("grid")),
+        Column("secretary", gettext_lazy("secretary")),
+    ]
 
     def get_base_queryset(self):
         return PartyOrganization.objects.select_related("community", "grid")
@@ -247,9 +299,13 @@ class PartyOrganizationDelete(ObjectDeleteView):
     model = PartyOrganization
 
 
-PERSON_COLUMNS = [Column("name", _l("name"), link=True), Column("phone", _l("phone"), personal="phone"),
-                  Column("id_number", _l("ID number"), personal="id"), Column("community", _l("community")),
-                  Column("grid", _l("grid"))]
+PERSON_COLUMNS = [
+    Column("name", gettext_lazy("name"), link=True),
+    Column("phone", gettext_lazy("phone"), personal="phone"),
+    Column("id_number", gettext_lazy("ID number"), personal="id"),
+    Column("community", gettext_lazy("community")),
+    Column("grid", gettext_lazy("grid")),
+]
 
 
 class PartyMemberList(ObjectListView):
@@ -257,7 +313,7 @@ class PartyMemberList(ObjectListView):
     filterset_class = filtersets.PartyMemberFilterSet
     search_fields = ("name",)
     import_url_name = "orgs:import_table"
-    columns = [*PERSON_COLUMNS, Column("organization", _l("party organisation"))]
+    columns = [*PERSON_COLUMNS, Column("organization", gettext_lazy("party organisation"))]
 
     def get_base_queryset(self):
         return PartyMember.objects.select_related("community", "grid", "organization")
@@ -286,7 +342,11 @@ class VolunteerList(ObjectListView):
     filterset_class = filtersets.VolunteerFilterSet
     search_fields = ("name", "skills")
     import_url_name = "orgs:import_table"
-    columns = [*PERSON_COLUMNS, Column("skills", _l("skills")), Column("service_hours", _l("service hours"))]
+    columns = [
+        *PERSON_COLUMNS,
+        Column("skills", gettext_lazy("skills")),
+        Column("service_hours", gettext_lazy("service hours")),
+    ]
 
     def get_base_queryset(self):
         return Volunteer.objects.select_related("community", "grid")
@@ -352,11 +412,17 @@ class GeoJSONImportView(ScopedMixin, generic.FormView):
             else:
                 result = services.grids_import_geojson(raw=raw, actor=user, restrict_to_user=user)
         except ImportRowError as exc:
-            form.add_error(None, _("Nothing was imported. Feature %(row)s: %(reason)s") % {"row": exc.row, "reason": exc.reason})
+            form.add_error(
+                None, _("Nothing was imported. Feature %(row)s: %(reason)s") % {"row": exc.row, "reason": exc.reason}
+            )
             return self.form_invalid(form)
-        messages.success(self.request, _("Imported: %(c)d created, %(u)d updated.") % {"c": result.created, "u": result.updated})
+        messages.success(
+            self.request, _("Imported: %(c)d created, %(u)d updated.") % {"c": result.created, "u": result.updated}
+        )
         for a, b, area in result.overlaps or []:
-            messages.warning(self.request, _("Grid %(a)s overlaps grid %(b)s by about %(m)d m².") % {"a": a, "b": b, "m": area})
+            messages.warning(
+                self.request, _("Grid %(a)s overlaps grid %(b)s by about %(m)d m².") % {"a": a, "b": b, "m": area}
+            )
         return redirect("orgs:grid_list" if kind == "grids" else "orgs:community_list")
 
 
@@ -370,7 +436,11 @@ class TableImportView(ScopedMixin, generic.FormView):
 
     def form_valid(self, form):
         kind = form.cleaned_data["kind"]
-        perm = {"enterprise": "orgs.add_enterprise", "party_member": "orgs.add_partymember", "volunteer": "orgs.add_volunteer"}[kind]
+        perm = {
+            "enterprise": "orgs.add_enterprise",
+            "party_member": "orgs.add_partymember",
+            "volunteer": "orgs.add_volunteer",
+        }[kind]
         if not self.request.user.has_perm(perm):
             form.add_error("kind", _("Your role may not import these."))
             return self.form_invalid(form)
@@ -384,10 +454,16 @@ class TableImportView(ScopedMixin, generic.FormView):
             form.add_error("file", " ".join(exc.messages))
             return self.form_invalid(form)
         except ImportRowError as exc:
-            form.add_error(None, _("Nothing was imported. Row %(row)s: %(reason)s") % {"row": exc.row, "reason": exc.reason})
+            form.add_error(
+                None, _("Nothing was imported. Row %(row)s: %(reason)s") % {"row": exc.row, "reason": exc.reason}
+            )
             return self.form_invalid(form)
         messages.success(self.request, _("Imported %(n)d rows.") % {"n": result.created})
-        target = {"enterprise": "orgs:enterprise_list", "party_member": "orgs:partymember_list", "volunteer": "orgs:volunteer_list"}[kind]
+        target = {
+            "enterprise": "orgs:enterprise_list",
+            "party_member": "orgs:partymember_list",
+            "volunteer": "orgs:volunteer_list",
+        }[kind]
         return redirect(target)
 
     def get_context_data(self, **kwargs):

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from shanzhi.core.errors import ConflictError, ImportRowError, ValidationError
@@ -70,11 +70,11 @@ class PlanList(ObjectListView):
     model = Plan
     search_fields = ("title",)
     columns = [
-        Column("title", _l("title"), link=True),
-        Column("year", _l("year")),
-        Column(lambda p: f"{p.progress}%", _l("progress %")),
-        Column("is_published", _l("published")),
-        Column("task_count", _l("supervised tasks")),
+        Column("title", gettext_lazy("title"), link=True),
+        Column("year", gettext_lazy("year")),
+        Column(lambda p: f"{p.progress}%", gettext_lazy("progress %")),
+        Column("is_published", gettext_lazy("published")),
+        Column("task_count", gettext_lazy("supervised tasks")),
     ]
 
     def get_base_queryset(self):
@@ -150,17 +150,17 @@ class NodeList(ObjectListView):
     search_fields = ("title", "text")
     export_name = "plan-tasks"
     columns = [
-        Column("plan", _l("plan")),
-        Column("label", _l("number")),
-        Column("title", _l("title"), link=True),
-        Column("kind", _l("kind")),
-        Column("lead_unit", _l("lead unit")),
-        Column(lambda n: "、".join(str(u) for u in n.co_units.all()), _l("co-responsible units")),
-        Column("responsible_leader", _l("responsible leader")),
-        Column("deadline", _l("deadline")),
-        Column("progress", _l("progress %")),
-        Column("status", _l("status")),
-        Column("warning", _l("warning")),
+        Column("plan", gettext_lazy("plan")),
+        Column("label", gettext_lazy("number")),
+        Column("title", gettext_lazy("title"), link=True),
+        Column("kind", gettext_lazy("kind")),
+        Column("lead_unit", gettext_lazy("lead unit")),
+        Column(lambda n: "、".join(str(u) for u in n.co_units.all()), gettext_lazy("co-responsible units")),
+        Column("responsible_leader", gettext_lazy("responsible leader")),
+        Column("deadline", gettext_lazy("deadline")),
+        Column("progress", gettext_lazy("progress %")),
+        Column("status", gettext_lazy("status")),
+        Column("warning", gettext_lazy("warning")),
     ]
 
     def get_base_queryset(self):
@@ -175,15 +175,15 @@ class NodeDetail(ObjectDetailView):
     model = PlanNode
     template_name = "plans/node_detail.html"
     fields = [
-        Column("plan", _l("plan")),
-        Column("kind", _l("kind")),
-        Column("lead_unit", _l("lead unit")),
-        Column("co_units", _l("co-responsible units")),
-        Column("responsible_leader", _l("responsible leader")),
-        Column("start_date", _l("start date")),
-        Column("deadline", _l("deadline")),
-        Column("weight", _l("weight")),
-        Column("closed_at", _l("closed at")),
+        Column("plan", gettext_lazy("plan")),
+        Column("kind", gettext_lazy("kind")),
+        Column("lead_unit", gettext_lazy("lead unit")),
+        Column("co_units", gettext_lazy("co-responsible units")),
+        Column("responsible_leader", gettext_lazy("responsible leader")),
+        Column("start_date", gettext_lazy("start date")),
+        Column("deadline", gettext_lazy("deadline")),
+        Column("weight", gettext_lazy("weight")),
+        Column("closed_at", gettext_lazy("closed at")),
     ]
 
     def get_queryset(self):
@@ -382,13 +382,13 @@ class ReportList(ObjectListView):
     search_fields = ("text", "node__title")
     export_name = "progress-reports"
     columns = [
-        Column(lambda r: f"{r.period:%Y-%m}", _l("month"), link=True),
-        Column("node", _l("task")),
-        Column("unit", _l("unit")),
-        Column("percent", _l("percent done")),
-        Column("is_late", _l("late")),
-        Column("submitted_at", _l("submitted at")),
-        Column("text", _l("progress")),
+        Column(lambda r: f"{r.period:%Y-%m}", gettext_lazy("month"), link=True),
+        Column("node", gettext_lazy("task")),
+        Column("unit", gettext_lazy("unit")),
+        Column("percent", gettext_lazy("percent done")),
+        Column("is_late", gettext_lazy("late")),
+        Column("submitted_at", gettext_lazy("submitted at")),
+        Column("text", gettext_lazy("progress")),
     ]
 
     def get_base_queryset(self):
@@ -398,14 +398,14 @@ class ReportList(ObjectListView):
 class ReportDetail(ObjectDetailView):
     model = ProgressReport
     fields = [
-        Column("node", _l("task")),
-        Column("unit", _l("unit")),
-        Column(lambda r: f"{r.period:%Y-%m}", _l("month")),
-        Column("percent", _l("percent done")),
-        Column("text", _l("progress")),
-        Column("submitted_at", _l("submitted at")),
-        Column("is_late", _l("late")),
-        Column("attachment", _l("attachment")),
+        Column("node", gettext_lazy("task")),
+        Column("unit", gettext_lazy("unit")),
+        Column(lambda r: f"{r.period:%Y-%m}", gettext_lazy("month")),
+        Column("percent", gettext_lazy("percent done")),
+        Column("text", gettext_lazy("progress")),
+        Column("submitted_at", gettext_lazy("submitted at")),
+        Column("is_late", gettext_lazy("late")),
+        Column("attachment", gettext_lazy("attachment")),
     ]
 
 
@@ -415,14 +415,14 @@ class NoticeList(ObjectListView):
     search_fields = ("code", "content", "node__title")
     export_name = "supervision-notices"
     columns = [
-        Column("code", _l("number"), link=True),
-        Column("node", _l("task")),
-        Column("unit", _l("unit")),
-        Column("issued_on", _l("issued on")),
-        Column("reply_due", _l("reply due")),
-        Column("state", _l("state")),
-        Column("replied_at", _l("replied at")),
-        Column("replied_late", _l("late")),
+        Column("code", gettext_lazy("number"), link=True),
+        Column("node", gettext_lazy("task")),
+        Column("unit", gettext_lazy("unit")),
+        Column("issued_on", gettext_lazy("issued on")),
+        Column("reply_due", gettext_lazy("reply due")),
+        Column("state", gettext_lazy("state")),
+        Column("replied_at", gettext_lazy("replied at")),
+        Column("replied_late", gettext_lazy("late")),
     ]
 
     def get_base_queryset(self):
@@ -433,17 +433,17 @@ class NoticeDetail(ObjectDetailView):
     model = SupervisionNotice
     template_name = "plans/notice_detail.html"
     fields = [
-        Column("node", _l("task")),
-        Column("unit", _l("unit")),
-        Column("issued_by", _l("issued by")),
-        Column("issued_on", _l("issued on")),
-        Column("reply_due", _l("reply due")),
-        Column("content", _l("requirements")),
-        Column("state", _l("state")),
-        Column("reply", _l("reply")),
-        Column("replied_by", _l("replied by")),
-        Column("replied_at", _l("replied at")),
-        Column("escalated_at", _l("escalated at")),
+        Column("node", gettext_lazy("task")),
+        Column("unit", gettext_lazy("unit")),
+        Column("issued_by", gettext_lazy("issued by")),
+        Column("issued_on", gettext_lazy("issued on")),
+        Column("reply_due", gettext_lazy("reply due")),
+        Column("content", gettext_lazy("requirements")),
+        Column("state", gettext_lazy("state")),
+        Column("reply", gettext_lazy("reply")),
+        Column("replied_by", gettext_lazy("replied by")),
+        Column("replied_at", gettext_lazy("replied at")),
+        Column("escalated_at", gettext_lazy("escalated at")),
     ]
 
     def get_context_data(self, **kwargs):
@@ -600,12 +600,12 @@ class IndicatorList(ObjectListView):
     export_name = "indicators"
     template_name = "plans/indicator_list.html"
     columns = [
-        Column("name", _l("name"), link=True),
-        Column("plan", _l("plan")),
-        Column("kind", _l("kind")),
-        Column(lambda i: i.target_display(), _l("target")),
-        Column("measure_unit", _l("unit of the monthly actuals")),
-        Column("responsible_unit", _l("responsible unit")),
+        Column("name", gettext_lazy("name"), link=True),
+        Column("plan", gettext_lazy("plan")),
+        Column("kind", gettext_lazy("kind")),
+        Column(lambda i: i.target_display(), gettext_lazy("target")),
+        Column("measure_unit", gettext_lazy("unit of the monthly actuals")),
+        Column("responsible_unit", gettext_lazy("responsible unit")),
     ]
 
     def get_base_queryset(self):
@@ -623,13 +623,13 @@ class IndicatorDetail(ObjectDetailView):
     model = Indicator
     template_name = "plans/indicator_detail.html"
     fields = [
-        Column("plan", _l("plan")),
-        Column("node", _l("task")),
-        Column("kind", _l("kind")),
-        Column(lambda i: i.target_display(), _l("target")),
-        Column("measure_unit", _l("unit of the monthly actuals")),
-        Column("responsible_unit", _l("responsible unit")),
-        Column("sentence", _l("source sentence")),
+        Column("plan", gettext_lazy("plan")),
+        Column("node", gettext_lazy("task")),
+        Column("kind", gettext_lazy("kind")),
+        Column(lambda i: i.target_display(), gettext_lazy("target")),
+        Column("measure_unit", gettext_lazy("unit of the monthly actuals")),
+        Column("responsible_unit", gettext_lazy("responsible unit")),
+        Column("sentence", gettext_lazy("source sentence")),
     ]
 
     def get_context_data(self, **kwargs):
@@ -679,13 +679,13 @@ class ActualList(ObjectListView):
     search_fields = ("indicator__name",)
     export_name = "indicator-actuals"
     columns = [
-        Column("indicator", _l("indicator")),
-        Column("year", _l("year")),
-        Column("month", _l("month")),
-        Column("value", _l("value of the month")),
-        Column("indicator.measure_unit", _l("unit")),
-        Column("reported_yoy", _l("reported cumulative year-on-year growth %")),
-        Column("note", _l("note")),
+        Column("indicator", gettext_lazy("indicator")),
+        Column("year", gettext_lazy("year")),
+        Column("month", gettext_lazy("month")),
+        Column("value", gettext_lazy("value of the month")),
+        Column("indicator.measure_unit", gettext_lazy("unit")),
+        Column("reported_yoy", gettext_lazy("reported cumulative year-on-year growth %")),
+        Column("note", gettext_lazy("note")),
     ]
 
     def get_base_queryset(self):

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_login_lands_on_role_home(client, org):
     for role in ("leader", "dept", "community", "grid", "resident"):
         client.logout()
-        resp = client.post(reverse("accounts:login"), {"username": f"t-{role}", "password": "pw-Shanzhi-1"}, follow=True)
+        resp = client.post(
+            reverse("accounts:login"), {"username": f"t-{role}", "password": "pw-Shanzhi-1"}, follow=True
+        )
         assert resp.status_code == 200
         assert resp.request["PATH_INFO"] == reverse("accounts:home")
         assert f'data-testid="home-{role}"'.encode() in resp.content
@@ -84,9 +86,16 @@ def test_admin_role_change_is_audited(client, org):
     client.force_login(admin)
     target = org.users["resident"]
     data = {
-        "username": target.username, "role": "grid", "display_name": "x", "phone": "", "is_active": "on",
-        "date_joined_0": "2023-01-01", "date_joined_1": "00:00:00", "community": org.communities["A"].pk,
-        "grid_assignments-TOTAL_FORMS": "0", "grid_assignments-INITIAL_FORMS": "0",
+        "username": target.username,
+        "role": "grid",
+        "display_name": "x",
+        "phone": "",
+        "is_active": "on",
+        "date_joined_0": "2023-01-01",
+        "date_joined_1": "00:00:00",
+        "community": org.communities["A"].pk,
+        "grid_assignments-TOTAL_FORMS": "0",
+        "grid_assignments-INITIAL_FORMS": "0",
     }
     resp = client.post(f"/admin/accounts/user/{target.pk}/change/", data)
     assert resp.status_code == 302, resp.content[:2000]
@@ -105,16 +114,20 @@ def _run_settings(env_extra, code):
 
 
 def test_production_refuses_to_start_without_secret_key():
-    r = _run_settings({"SHANZHI_MODE": "production", "SHANZHI_ALLOWED_HOSTS": "example.org"},
-                      "import django; django.setup()")
+    r = _run_settings(
+        {"SHANZHI_MODE": "production", "SHANZHI_ALLOWED_HOSTS": "example.org"}, "import django; django.setup()"
+    )
     assert r.returncode != 0 and "SHANZHI_SECRET_KEY" in r.stderr
 
 
 def test_production_passes_check_deploy():
     r = _run_settings(
-        {"SHANZHI_MODE": "production", "SHANZHI_ALLOWED_HOSTS": "shanzhi.example.org",
-         "SHANZHI_SECRET_KEY": "k" * 20 + "-Zq8#mX2$vB7!pL4@nR9%tW6^yE3&uI1*oA5",
-         "SHANZHI_DATA_DIR": "/tmp/shanzhi-deploy-check"},
+        {
+            "SHANZHI_MODE": "production",
+            "SHANZHI_ALLOWED_HOSTS": "shanzhi.example.org",
+            "SHANZHI_SECRET_KEY": "k" * 20 + "-Zq8#mX2$vB7!pL4@nR9%tW6^yE3&uI1*oA5",
+            "SHANZHI_DATA_DIR": "/tmp/shanzhi-deploy-check",
+        },
         "import sys; from django.core.management import execute_from_command_line as e; "
         "e(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
     )
@@ -124,8 +137,12 @@ def test_production_passes_check_deploy():
 
 def test_demo_loader_refused_in_production():
     r = _run_settings(
-        {"SHANZHI_MODE": "production", "SHANZHI_ALLOWED_HOSTS": "x.org", "SHANZHI_SECRET_KEY": "s" * 60,
-         "SHANZHI_DATA_DIR": "/tmp/shanzhi-deploy-check"},
+        {
+            "SHANZHI_MODE": "production",
+            "SHANZHI_ALLOWED_HOSTS": "x.org",
+            "SHANZHI_SECRET_KEY": "s" * 60,
+            "SHANZHI_DATA_DIR": "/tmp/shanzhi-deploy-check",
+        },
         "from django.core.management import execute_from_command_line as e; e(['manage.py', 'load_demo'])",
     )
     assert r.returncode != 0 and "never runs in production" in r.stderr

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def test_create_validates_and_audits(org):
     admin = org.users["admin"]
-    grid = services.record_create(Grid, actor=admin, code="A3", name="甲3网格", community=org.communities["A"], households=300)
+    grid = services.record_create(
+        Grid, actor=admin, code="A3", name="甲3网格", community=org.communities["A"], households=300
+    )
     ev = AuditEvent.objects.get(object_id=str(grid.pk), content_type__model="grid", action="create")
     assert ev.actor == admin and ev.changes["code"] == "A3"
     assert grid.created_by == admin

@@ -52,3 +52,35 @@ def test_catalogue_covers_every_marked_string(app_dir, tmp_path):
     committed = {(e.msgid, e.msgctxt) for e in polib.pofile(str(app_dir / "locale/zh_Hans/LC_MESSAGES/django.po"))}
     missing = sorted({e.msgid for e in fresh if (e.msgid, e.msgctxt) not in committed})
     assert not missing, f"strings marked in {app_dir.name} but missing from its catalogue: {missing[:15]}"
+
+
+KNOWN_KEYWORDS = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+    "gettext_noop",
+}
+
+
+def test_gettext_is_not_aliased_to_names_makemessages_ignores():
+    """`from django.utils.translation import gettext_lazy as _l` hides every `_l("…")` string
+    from makemessages, so it would silently stay English."""
+    import re
+
+    pattern = re.compile(r"from django\.utils\.translation import [^\n]*\bas (\w+)")
+    offenders = []
+    for path in ROOT.glob("**/*.py"):
+        if "locale" in path.parts or "migrations" in path.parts:
+            continue
+        if path.name == "test_translations.py":
+            continue
+        for alias in pattern.findall(path.read_text(encoding="utf-8")):
+            if alias not in KNOWN_KEYWORDS:
+                offenders.append(f"{path.relative_to(ROOT)}: as {alias}")
+    assert not offenders, offenders

@@ -54,7 +54,12 @@ def _routes():
     out = []
     for route, pattern in iter_patterns():
         kind, _ = classify(pattern.callback)
-        if kind == "third-party" or route.startswith(("admin/", "i18n/")) or "(?P<format>" in route or r"\.(?P" in route:
+        if (
+            kind == "third-party"
+            or route.startswith(("admin/", "i18n/"))
+            or "(?P<format>" in route
+            or r"\.(?P" in route
+        ):
             continue
         out.append((route, pattern, kind))
     return out
@@ -106,7 +111,10 @@ def test_every_url_as_every_role(demo):
             if action not in ("view", "change", "delete", "add"):
                 continue
             perm_needed = True
-            if hasattr(view_class, "get_permission_required") and getattr(view_class, "require_model_permission", True) is False:
+            if (
+                hasattr(view_class, "get_permission_required")
+                and getattr(view_class, "require_model_permission", True) is False
+            ):
                 perm_needed = False
             meta = model._meta
             perm = getattr(view_class, "permission_required", None) or f"{meta.app_label}.{action}_{meta.model_name}"

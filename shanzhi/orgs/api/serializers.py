@@ -2,7 +2,16 @@ from rest_framework import serializers
 
 from shanzhi.core.api import BaseModelSerializer
 from shanzhi.orgs import geo
-from shanzhi.orgs.models import Community, Department, Enterprise, Grid, GridAssignment, PartyMember, PartyOrganization, Volunteer
+from shanzhi.orgs.models import (
+    Community,
+    Department,
+    Enterprise,
+    Grid,
+    GridAssignment,
+    PartyMember,
+    PartyOrganization,
+    Volunteer,
+)
 
 COMMON_READ_ONLY = ["id", "created_at", "updated_at", "version"]
 
@@ -35,7 +44,16 @@ class CommunitySerializer(BoundaryMixin, BaseModelSerializer):
 class GridSerializer(BoundaryMixin, BaseModelSerializer):
     class Meta:
         model = Grid
-        fields = [*COMMON_READ_ONLY, "code", "name", "community", "households", "population", "boundary", "is_generated"]
+        fields = [
+            *COMMON_READ_ONLY,
+            "code",
+            "name",
+            "community",
+            "households",
+            "population",
+            "boundary",
+            "is_generated",
+        ]
         read_only_fields = [*COMMON_READ_ONLY, "is_generated"]
 
 
@@ -49,8 +67,22 @@ class GridAssignmentSerializer(BaseModelSerializer):
 class EnterpriseSerializer(BaseModelSerializer):
     class Meta:
         model = Enterprise
-        fields = [*COMMON_READ_ONLY, "name", "uscc", "address", "longitude", "latitude", "grid", "community",
-                  "contact_name", "contact_phone", "size", "industry", "is_above_scale", "employees"]
+        fields = [
+            *COMMON_READ_ONLY,
+            "name",
+            "uscc",
+            "address",
+            "longitude",
+            "latitude",
+            "grid",
+            "community",
+            "contact_name",
+            "contact_phone",
+            "size",
+            "industry",
+            "is_above_scale",
+            "employees",
+        ]
         read_only_fields = COMMON_READ_ONLY
 
 

@@ -1,7 +1,16 @@
 from shanzhi.core.api import ScopedModelViewSet
 from shanzhi.orgs import filtersets
 from shanzhi.orgs.api import serializers as s
-from shanzhi.orgs.models import Community, Department, Enterprise, Grid, GridAssignment, PartyMember, PartyOrganization, Volunteer
+from shanzhi.orgs.models import (
+    Community,
+    Department,
+    Enterprise,
+    Grid,
+    GridAssignment,
+    PartyMember,
+    PartyOrganization,
+    Volunteer,
+)
 
 
 class DepartmentViewSet(ScopedModelViewSet):

@@ -27,9 +27,7 @@ def test_map_draws_grids_and_shows_a_clicked_grid(page, live_server, org):
     )
     assert painted > 3
     # Click the centre of grid A1 through ECharts' own coordinate conversion.
-    point = page.evaluate(
-        "() => window.shanzhiMapChart.convertToPixel({geoIndex: 0}, [113.355, 22.515])"
-    )
+    point = page.evaluate("() => window.shanzhiMapChart.convertToPixel({geoIndex: 0}, [113.355, 22.515])")
     box = canvas.bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     info = page.locator("[data-testid=grid-info-fields]")

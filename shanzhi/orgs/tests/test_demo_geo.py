@@ -105,11 +105,7 @@ def test_grid_counts_codes_names_households() -> None:
     assert set(per_community) == set(names)
     # Numbers run 1..n without gaps within each community.
     for cc, n in per_community.items():
-        nums = sorted(
-            int(g["properties"]["code"][-3:])
-            for g in grids
-            if g["properties"]["community_code"] == cc
-        )
+        nums = sorted(int(g["properties"]["code"][-3:]) for g in grids if g["properties"]["community_code"] == cc)
         assert nums == list(range(1, n + 1))
 
 
@@ -171,9 +167,7 @@ def test_grids_cover_their_community() -> None:
         code = comm["properties"]["code"]
         cgeom = _km(shape(comm["geometry"]))
         members = [
-            _km(shape(g["geometry"]))
-            for g in d["grids"]["features"]
-            if g["properties"]["community_code"] == code
+            _km(shape(g["geometry"])) for g in d["grids"]["features"] if g["properties"]["community_code"] == code
         ]
         union = shapely.union_all(members)
         assert union.area == pytest.approx(cgeom.area, rel=0.005)
@@ -199,6 +193,4 @@ def test_other_seeds_also_meet_the_basic_constraints(seed: int) -> None:
     assert len(d["communities"]["features"]) == 9
     assert 120 <= len(d["grids"]["features"]) <= 180
     assert all(shape(f["geometry"]).is_valid for f in _features(d))
-    assert _km(shape(d["street"]["geometry"])).area == pytest.approx(
-        EXPECTED_AREA_KM2, rel=0.03
-    )
+    assert _km(shape(d["street"]["geometry"])).area == pytest.approx(EXPECTED_AREA_KM2, rel=0.03)

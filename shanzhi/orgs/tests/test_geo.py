@@ -43,9 +43,7 @@ def test_parse_polygon_dict_str_feature_and_collection() -> None:
     assert parse_polygon(json.dumps(poly(SQUARE_RING))).equals(geom)
     feature = {"type": "Feature", "properties": {}, "geometry": poly(SQUARE_RING)}
     assert parse_polygon(feature).equals(geom)
-    assert parse_polygon({"type": "FeatureCollection", "features": [feature]}).equals(
-        geom
-    )
+    assert parse_polygon({"type": "FeatureCollection", "features": [feature]}).equals(geom)
 
 
 def test_parse_polygon_with_hole_and_altitude() -> None:
@@ -63,9 +61,7 @@ def test_parse_polygon_with_hole_and_altitude() -> None:
 
 def test_parse_multipolygon() -> None:
     other = [[x + 0.02, y] for x, y in SQUARE_RING]
-    geom = parse_polygon(
-        {"type": "MultiPolygon", "coordinates": [[SQUARE_RING], [other]]}
-    )
+    geom = parse_polygon({"type": "MultiPolygon", "coordinates": [[SQUARE_RING], [other]]})
     assert isinstance(geom, MultiPolygon)
     assert len(geom.geoms) == 2
 
@@ -151,9 +147,7 @@ def test_parse_polygon_refuses_with_message(value: object, needle: str) -> None:
 
 def test_ring_error_names_the_ring() -> None:
     other = [[x + 0.02, y] for x, y in SQUARE_RING][:-1]  # second polygon, unclosed
-    with pytest.raises(
-        GeometryError, match="The outer ring of polygon 2 is not closed"
-    ):
+    with pytest.raises(GeometryError, match="The outer ring of polygon 2 is not closed"):
         parse_polygon({"type": "MultiPolygon", "coordinates": [[SQUARE_RING], [other]]})
 
 
@@ -222,12 +216,8 @@ def grid_setup() -> tuple[list[Polygon], GridLocator]:
     ring = box(LON0 + 0.03, LAT0 + 0.03, LON0 + 0.04, LAT0 + 0.04).difference(
         box(LON0 + 0.033, LAT0 + 0.033, LON0 + 0.037, LAT0 + 0.037)
     )
-    polys.append(
-        MultiPolygon([ring, box(LON0 + 0.05, LAT0, LON0 + 0.052, LAT0 + 0.002)])
-    )
-    return polys, GridLocator(
-        [(100 + i, p) for i, p in enumerate(polys)], cells_per_grid=16
-    )
+    polys.append(MultiPolygon([ring, box(LON0 + 0.05, LAT0, LON0 + 0.052, LAT0 + 0.002)]))
+    return polys, GridLocator([(100 + i, p) for i, p in enumerate(polys)], cells_per_grid=16)
 
 
 def random_points(n: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
@@ -261,9 +251,7 @@ def test_locate_many_equals_locate(
     assert many.dtype == np.int64
     single = np.array([loc.locate(x, y) or -1 for x, y in zip(lons, lats, strict=True)])
     np.testing.assert_array_equal(many, single)
-    np.testing.assert_array_equal(
-        loc.locate_many_index(lons, lats), loc.locate_many_strtree(lons, lats)
-    )
+    np.testing.assert_array_equal(loc.locate_many_index(lons, lats), loc.locate_many_strtree(lons, lats))
 
 
 def test_shared_border_is_deterministic() -> None:
@@ -273,10 +261,7 @@ def test_shared_border_is_deterministic() -> None:
     for grids, winner in ([("a", a), ("b", b)], "a"), ([("b", b), ("a", a)], "b"):
         loc = GridLocator(grids)
         assert loc.locate(1.0, 0.5) == winner
-        assert (
-            list(loc.locate_many(np.array([1.0, 1.0]), np.array([0.5, 0.0])))
-            == [winner] * 2
-        )
+        assert list(loc.locate_many(np.array([1.0, 1.0]), np.array([0.5, 0.0]))) == [winner] * 2
     # Outer edge counts as inside.
     assert GridLocator([("a", a)]).locate(0.0, 0.5) == "a"
 

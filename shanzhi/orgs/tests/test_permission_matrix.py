@@ -21,34 +21,82 @@ def _status(client_for, role, url, method="get", other=False):
 # org.users, "B" outside it (community B / grid B1).
 PAGES = [
     ("orgs:grid_list", None, dict(anon=302, admin=200, leader=200, dept=200, community=200, grid=200, resident=403)),
-    ("orgs:grid_detail", "grid:A1", dict(anon=302, admin=200, leader=200, dept=200, community=200, grid=200, resident=403)),
+    (
+        "orgs:grid_detail",
+        "grid:A1",
+        dict(anon=302, admin=200, leader=200, dept=200, community=200, grid=200, resident=403),
+    ),
     ("orgs:grid_detail", "grid:B1", dict(admin=200, leader=200, dept=200, community=200, grid=200, resident=403)),
-    ("orgs:grid_edit", "grid:A1", dict(anon=302, admin=200, leader=403, dept=403, community=200, grid=403, resident=403)),
+    (
+        "orgs:grid_edit",
+        "grid:A1",
+        dict(anon=302, admin=200, leader=403, dept=403, community=200, grid=403, resident=403),
+    ),
     ("orgs:grid_edit", "grid:B1", dict(admin=200, leader=403, dept=403, community=404, grid=403, resident=403)),
     ("orgs:grid_delete", "grid:A1", dict(admin=200, leader=403, dept=403, community=403, grid=403, resident=403)),
-    ("orgs:enterprise_list", None, dict(anon=302, admin=200, leader=200, dept=200, community=200, grid=200, resident=403)),
-    ("orgs:enterprise_detail", "enterprise:A", dict(admin=200, leader=200, dept=200, community=200, grid=200, resident=403)),
-    ("orgs:enterprise_detail", "enterprise:B", dict(admin=200, leader=200, dept=200, community=404, grid=404, resident=403)),
-    ("orgs:enterprise_edit", "enterprise:A", dict(admin=200, leader=403, dept=403, community=200, grid=200, resident=403)),
-    ("orgs:enterprise_edit", "enterprise:B", dict(admin=200, leader=403, dept=403, community=404, grid=404, resident=403)),
-    ("orgs:enterprise_delete", "enterprise:A", dict(admin=200, leader=403, dept=403, community=403, grid=403, resident=403)),
+    (
+        "orgs:enterprise_list",
+        None,
+        dict(anon=302, admin=200, leader=200, dept=200, community=200, grid=200, resident=403),
+    ),
+    (
+        "orgs:enterprise_detail",
+        "enterprise:A",
+        dict(admin=200, leader=200, dept=200, community=200, grid=200, resident=403),
+    ),
+    (
+        "orgs:enterprise_detail",
+        "enterprise:B",
+        dict(admin=200, leader=200, dept=200, community=404, grid=404, resident=403),
+    ),
+    (
+        "orgs:enterprise_edit",
+        "enterprise:A",
+        dict(admin=200, leader=403, dept=403, community=200, grid=200, resident=403),
+    ),
+    (
+        "orgs:enterprise_edit",
+        "enterprise:B",
+        dict(admin=200, leader=403, dept=403, community=404, grid=404, resident=403),
+    ),
+    (
+        "orgs:enterprise_delete",
+        "enterprise:A",
+        dict(admin=200, leader=403, dept=403, community=403, grid=403, resident=403),
+    ),
     ("orgs:enterprise_add", None, dict(admin=200, leader=403, dept=403, community=200, grid=200, resident=403)),
     ("orgs:partymember_list", None, dict(admin=200, leader=200, dept=403, community=200, grid=200, resident=403)),
     ("orgs:department_list", None, dict(admin=200, leader=200, dept=200, community=200, grid=200, resident=403)),
-    ("orgs:department_edit", "department:urban", dict(admin=200, leader=403, dept=403, community=403, grid=403, resident=403)),
-    ("orgs:community_edit", "community:A", dict(admin=200, leader=403, dept=403, community=403, grid=403, resident=403)),
+    (
+        "orgs:department_edit",
+        "department:urban",
+        dict(admin=200, leader=403, dept=403, community=403, grid=403, resident=403),
+    ),
+    (
+        "orgs:community_edit",
+        "community:A",
+        dict(admin=200, leader=403, dept=403, community=403, grid=403, resident=403),
+    ),
     ("orgs:map", None, dict(anon=302, admin=200, leader=200, dept=200, community=200, grid=200, resident=403)),
     ("orgs:import_geojson", None, dict(admin=200, leader=403, dept=403, community=200, grid=403, resident=403)),
     ("orgs:import_table", None, dict(admin=200, leader=403, dept=403, community=200, grid=200, resident=403)),
-    ("notifications:inbox", None, dict(anon=302, admin=200, leader=200, dept=200, community=200, grid=200, resident=200)),
+    (
+        "notifications:inbox",
+        None,
+        dict(anon=302, admin=200, leader=200, dept=200, community=200, grid=200, resident=200),
+    ),
     ("accounts:home", None, dict(anon=302, admin=200, leader=200, dept=200, community=200, grid=200, resident=200)),
 ]
 
 
 def _obj(org, key):
     kind, name = key.split(":")
-    return {"grid": org.grids, "enterprise": org.enterprises, "department": org.departments,
-            "community": org.communities}[kind][name]
+    return {
+        "grid": org.grids,
+        "enterprise": org.enterprises,
+        "department": org.departments,
+        "community": org.communities,
+    }[kind][name]
 
 
 CASES = [(name, key, role, code) for name, key, expect in PAGES for role, code in expect.items()]
@@ -62,15 +110,27 @@ def test_page_matrix(client_for, org, name, key, role, expected):
 
 API = [
     ("get", "/api/orgs/grids/", None, dict(admin=200, leader=200, dept=200, community=200, grid=200, resident=403)),
-    ("get", "/api/orgs/enterprises/{}/", "enterprise:B", dict(admin=200, leader=200, dept=200, community=404, grid=404, resident=403)),
-    ("patch", "/api/orgs/grids/{}/", "grid:A1", dict(admin=200, leader=403, dept=403, community=200, grid=403, resident=403)),
+    (
+        "get",
+        "/api/orgs/enterprises/{}/",
+        "enterprise:B",
+        dict(admin=200, leader=200, dept=200, community=404, grid=404, resident=403),
+    ),
+    (
+        "patch",
+        "/api/orgs/grids/{}/",
+        "grid:A1",
+        dict(admin=200, leader=403, dept=403, community=200, grid=403, resident=403),
+    ),
     ("patch", "/api/orgs/grids/{}/", "grid:B1", dict(admin=200, community=404)),
     ("get", "/api/orgs/party-members/", None, dict(leader=200, dept=403, community=200, grid=200, resident=403)),
 ]
 API_CASES = [(m, u, k, r, c) for m, u, k, e in API for r, c in e.items()]
 
 
-@pytest.mark.parametrize("method, url, key, role, expected", API_CASES, ids=[f"{m}{u}[{k}]-{r}" for m, u, k, r, _ in API_CASES])
+@pytest.mark.parametrize(
+    "method, url, key, role, expected", API_CASES, ids=[f"{m}{u}[{k}]-{r}" for m, u, k, r, _ in API_CASES]
+)
 def test_api_matrix(api_for, org, method, url, key, role, expected):
     api = api_for(role)
     target = url.format(_obj(org, key).pk) if key else url

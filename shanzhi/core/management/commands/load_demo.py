@@ -20,5 +20,9 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"demo: {name}")
             func(stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo data loaded. Logins: demo-admin, demo-leader, demo-dept, "
-                                             "demo-community, demo-grid, demo-resident / shanzhi-demo"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data loaded. Logins: demo-admin, demo-leader, demo-dept, "
+                "demo-community, demo-grid, demo-resident / shanzhi-demo"
+            )
+        )
