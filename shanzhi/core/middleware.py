@@ -21,3 +21,23 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
+
+
+class DefaultLanguageMiddleware:
+    """Simplified Chinese unless the user chose otherwise (language cookie or ?language=).
+
+    Runs before LocaleMiddleware and hides the browser's Accept-Language header, so that a
+    street office's shared PC with an English browser still shows Chinese; the language switch
+    in the header (a cookie) always wins. SHANZHI_HONOUR_BROWSER_LANGUAGE=true restores
+    Django's usual negotiation."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.enabled = not getattr(settings, "HONOUR_BROWSER_LANGUAGE", False)
+
+    def __call__(self, request):
+        if self.enabled:
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -146,3 +146,22 @@ def test_demo_loader_refused_in_production():
         "from django.core.management import execute_from_command_line as e; e(['manage.py', 'load_demo'])",
     )
     assert r.returncode != 0 and "never runs in production" in r.stderr
+
+
+def test_chinese_by_default_even_for_an_english_browser(client, org):
+    client.force_login(org.users["leader"])
+    resp = client.get(reverse("accounts:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "欢迎".encode() in resp.content
+
+
+def test_my_area_counts_only_the_users_own_area(client_for, org):
+    resp = client_for("community").get(reverse("accounts:home"))
+    stats = resp.context["panels"]
+    area = next(p for p in stats if p["title"] == "我的辖区")
+    assert [s[1] for s in area["stats"]][:2] == [1, 2]
+    resp = client_for("grid").get(reverse("accounts:home"))
+    area = next(p for p in resp.context["panels"] if p["title"] == "我的辖区")
+    assert [s[1] for s in area["stats"]][:2] == [1, 1]
+    resp = client_for("leader").get(reverse("accounts:home"))
+    area = next(p for p in resp.context["panels"] if p["title"] == "我的辖区")
+    assert [s[1] for s in area["stats"]][:2] == [2, 4]

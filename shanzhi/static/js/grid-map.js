@@ -17,9 +17,11 @@ function shanzhiGridMap(el, infoEl, labels, options) {
     // Shade each grid by its value (households by default) without visualMap: explicit colours
     // keep the map readable when printed and avoid gradient legends.
     var raw = grids.map(function (f) { return options.valueFor ? options.valueFor(f.properties) : f.properties.households; });
-    var max = Math.max.apply(null, raw.concat([1]));
+    var nums = raw.filter(function (v) { return typeof v === 'number'; });
+    var max = Math.max.apply(null, nums.concat([1]));
+    var min = Math.min.apply(null, nums.concat([max]));
     function shade(v) {
-      var t = Math.max(0, Math.min(1, (v || 0) / max));
+      var t = max > min ? Math.max(0, Math.min(1, ((v || 0) - min) / (max - min))) : 0.5;
       var from = [232, 241, 251], to = [32, 107, 196];
       return 'rgb(' + from.map(function (c, i) { return Math.round(c + (to[i] - c) * t); }).join(',') + ')';
     }
