@@ -1,0 +1,248 @@
+"""Benchmark case intake through the REST API with concurrent clients, against a bare Django
+view doing one INSERT on the same server and database.
+
+Usage:
+    .venv/bin/python bench/bench_cases_intake.py [--cases 100000] [--clients 16] [--workers 2]
+    DATABASE_URL=postgres://… .venv/bin/python bench/bench_cases_intake.py    # PostgreSQL
+
+What it does: a fresh data directory (/tmp/shanzhi-bench-intake) with the demo organisation
+and categories (no demo cases), one API token; gunicorn (`--workers` sync processes, default
+the number of cores) serves shanzhi plus one extra URL `/bench/bare-insert/` (a plain Django
+view inserting one row into a one-column table — the baseline). N clients (threads with
+keep-alive connections) then POST cases to `/api/cases/cases/` (text, sub-category, point in
+the street; a unique Idempotency-Key each) and the same number of requests to the bare view.
+Prints throughput, latency p50/p95/p99, the ratio to the baseline, failures, and the server's
+peak RSS.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path("/tmp/shanzhi-bench-intake")
+PORT = int(os.environ.get("BENCH_PORT", "8791"))
+
+BENCH_URLS = """
+from django.db import connection
+from django.http import HttpResponse
+from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+
+from shanzhi.urls import urlpatterns as base
+
+
+@csrf_exempt
+def bare_insert(request):
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO bench_bare (body) VALUES (%s)", [request.body[:500].decode("utf-8", "replace")])
+    return HttpResponse(status=201)
+
+
+bare_insert.scope_exempt = "benchmark baseline"
+urlpatterns = [path("bench/bare-insert/", bare_insert), *base]
+"""
+BENCH_SETTINGS = """
+from shanzhi.settings import *  # noqa
+ROOT_URLCONF = "bench_urls"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+LOGGING = {"version": 1, "disable_existing_loggers": True}
+"""
+
+TEXTS = [
+    "小区门口垃圾堆积多日无人清理",
+    "楼下餐馆油烟直排",
+    "康景路路灯不亮很危险",
+    "工地夜间施工噪音扰民",
+    "消防通道被杂物堵塞",
+    "公交班次太少等车太久",
+    "物业不作为电梯坏了",
+    "咨询社保怎么缴费",
+]
+CATS = ["garbage", "fumes", "street-light", "noise", "fire-hazard", "bus", "property-management", "social-insurance"]
+
+
+def setup(env: dict) -> str:
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0); call_command('createcachetable', verbosity=0)\n"
+        "from shanzhi.orgs import demo; demo.load()\n"
+        "from shanzhi.cases import demo as cd; cd._categories(None)\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('CREATE TABLE IF NOT EXISTS bench_bare (id integer primary key "
+        + ("autoincrement" if not env.get("DATABASE_URL") else "generated always as identity")
+        + ", body text)')\n"
+        "from rest_framework.authtoken.models import Token\n"
+        "from shanzhi.accounts.models import User\n"
+        "u = User.objects.get(username='demo-community')\n"
+        "print(Token.objects.get_or_create(user=u)[0].key)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def run_clients(n: int, clients: int, make_request) -> tuple[float, list[float], int]:
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    counter = iter(range(n))
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        local = []
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            method, url, body, headers = make_request(i)
+            t = time.perf_counter()
+            try:
+                conn.request(method, url, body=body, headers=headers)
+                r = conn.getresponse()
+                r.read()
+                ok = r.status in (200, 201)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+                ok = False
+            local.append((time.perf_counter() - t) * 1000)
+            if not ok:
+                with lock:
+                    failures[0] += 1
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0, latencies, failures[0]
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def rss_of(pid: int) -> float:
+    total = 0
+    for p in [
+        pid,
+        *[int(c) for c in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()],
+    ]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total / 1024
+
+
+def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=20_000)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = ap.parse_args()
+    shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True)
+    extra = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    (extra / "bench_urls.py").write_text(BENCH_URLS)
+    (extra / "bench_settings.py").write_text(BENCH_SETTINGS)
+    env = {
+        **os.environ,
+        "SHANZHI_DATA_DIR": str(DATA),
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "PYTHONPATH": f"{extra}:{ROOT}",
+        "SHANZHI_DEBUG": "0",
+        "OMP_NUM_THREADS": "1",
+        "SHANZHI_SECRET_KEY": os.environ.get("SHANZHI_SECRET_KEY", "bench-secret-key-not-for-production-0123456789"),
+    }
+    token = setup(env)
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    server = subprocess.Popen(
+        [
+            gunicorn,
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+            "shanzhi.wsgi:application",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+                c.request("GET", "/api/schema/")
+                c.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        rng = random.Random(0)
+        auth = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        run = f"{time.time():.0f}"
+
+        def api_request(i):
+            k = rng.randrange(len(TEXTS))
+            body = json.dumps(
+                {
+                    "description": TEXTS[k] + f"（{i}）",
+                    "category": CATS[k],
+                    "longitude": 113.357 + rng.uniform(-0.02, 0.02),
+                    "latitude": 22.519 + rng.uniform(-0.02, 0.02),
+                }
+            )
+            return "POST", "/api/cases/cases/", body, {**auth, "Idempotency-Key": f"{run}-{i}"}
+
+        def bare_request(i):
+            return "POST", "/bench/bare-insert/", json.dumps({"i": i}), {"Content-Type": "application/json"}
+
+        db = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+        print(f"{db}; gunicorn {args.workers} sync workers; {args.clients} clients; {args.cases:,} requests each")
+        run_clients(200, args.clients, bare_request)  # warm up both paths
+        run_clients(200, args.clients, api_request)
+        results = {}
+        for name, fn in (("bare INSERT view", bare_request), ("API case intake", api_request)):
+            dt, lat, fail = run_clients(args.cases, args.clients, fn)
+            results[name] = args.cases / dt
+            print(
+                f"{name:<18} {args.cases / dt:8,.0f} req/s   p50 {pct(lat, 0.5):6.1f} ms   p95 {pct(lat, 0.95):6.1f} ms"
+                f"   p99 {pct(lat, 0.99):6.1f} ms   mean {statistics.mean(lat):6.1f} ms   failures {fail}"
+            )
+        print(f"API / bare ratio: {results['API case intake'] / results['bare INSERT view']:.2f}")
+        print(f"server peak RSS (all processes): {rss_of(server.pid):.0f} MB")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        shutil.rmtree(extra, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

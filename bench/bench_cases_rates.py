@@ -1,0 +1,264 @@
+"""Benchmark the three rates over many cases, and routing (points → grids, one case's routing).
+
+Usage:
+    .venv/bin/python bench/bench_cases_rates.py [--cases 1000000] [--points 1000000]
+    DATABASE_URL=postgres://… .venv/bin/python bench/bench_cases_rates.py   # PostgreSQL
+
+Uses its own data directory (/tmp/shanzhi-bench-rates, wiped) and, on SQLite, its own
+database file; on PostgreSQL the database named in DATABASE_URL is migrated and its cases
+table is filled (use a throw-away database). Steps:
+1. migrate, load the demo organisation (143 generated grids) and the demo taxonomy;
+2. insert N synthetic cases with call-backs in raw batches (timed but not the point);
+3. time `selectors.overall` and `selectors.rates_by` for every dimension (3 runs, best/median);
+4. time `GridLocator.locate_many_index` on 1,000,000 random points over the street;
+5. time the routing of single cases (`router.route`: point in grid + classifier) — p50/p99.
+Prints one line per measure and peak RSS.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = Path(os.environ.setdefault("SHANZHI_DATA_DIR", "/tmp/shanzhi-bench-rates"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanzhi.settings")
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+
+def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=1_000_000)
+    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--keep", action="store_true", help="reuse the database of a previous run")
+    args = ap.parse_args()
+    if not args.keep and not os.environ.get("DATABASE_URL"):
+        shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True, exist_ok=True)
+
+    import django
+
+    django.setup()
+    import random
+    import resource
+    import statistics
+
+    import numpy as np
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    from shanzhi.cases import demo as cases_demo
+    from shanzhi.cases import router, selectors
+    from shanzhi.cases.models import Case, Category
+    from shanzhi.orgs import demo as orgs_demo
+    from shanzhi.orgs.models import Department, Grid
+    from shanzhi.orgs.selectors import grid_locator
+
+    if not Grid.objects.exists():
+        orgs_demo.load()
+    cases_demo._categories(None)
+    print(f"database: {connection.vendor}; grids: {Grid.objects.count()}")
+
+    have = Case.objects.count()
+    if have < args.cases:
+        rng = random.Random(1)
+        grids = list(Grid.objects.values_list("pk", "community_id"))
+        depts = list(Department.objects.values_list("pk", flat=True))
+        subs = [c for c in Category.objects.filter(parent__isnull=False).values_list("pk", flat=True)]
+        start = timezone.now() - timezone.timedelta(days=4 * 365)
+        cols = [
+            "code",
+            "kind",
+            "source",
+            "title",
+            "description",
+            "category_id",
+            "nature",
+            "status",
+            "priority",
+            "grid_id",
+            "community_id",
+            "department_id",
+            "address",
+            "received_at",
+            "deadline",
+            "dispatched_at",
+            "signed_on_time",
+            "replied_at",
+            "completed_on_time",
+            "return_count",
+            "rework_count",
+            "reopen_count",
+            "escalation_level",
+            "supervised",
+            "was_suspended",
+            "suspended_from",
+            "reply",
+            "reporter_name",
+            "reporter_phone",
+            "origin_id",
+            "routed_by",
+            "routing_reason",
+            "is_whistle",
+            "callback_valid",
+            "callback_contacted",
+            "callback_resolved",
+            "callback_satisfaction",
+            "public_rating_comment",
+            "is_generated",
+            "created_at",
+            "updated_at",
+            "is_deleted",
+            "version",
+        ]
+        table = Case._meta.db_table
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
+        t0 = time.perf_counter()
+        batch = []
+        n = args.cases - have
+        for i in range(n):
+            g, comm = rng.choice(grids)
+            at = start + timezone.timedelta(seconds=rng.randrange(4 * 365 * 86400))
+            valid = rng.random() < 0.7
+            sat = rng.choice(["satisfied", "satisfied", "satisfied", "basic", "unsatisfied"]) if valid else ""
+            replied = rng.random() < 0.9
+            batch.append(
+                (
+                    f"BR{have + i:012d}",
+                    "hotline",
+                    "import",
+                    "t",
+                    "bench",
+                    rng.choice(subs),
+                    "help",
+                    "closed" if replied else "in_progress",
+                    2,
+                    g,
+                    comm,
+                    rng.choice(depts),
+                    "",
+                    at,
+                    at + timezone.timedelta(days=14),
+                    at,
+                    rng.random() < 0.95,
+                    at if replied else None,
+                    (rng.random() < 0.9) if replied else None,
+                    int(rng.random() < 0.05),
+                    int(rng.random() < 0.03),
+                    0,
+                    0,
+                    False,
+                    False,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "category",
+                    "",
+                    False,
+                    valid,
+                    valid and rng.random() < 0.97,
+                    valid and rng.random() < 0.85,
+                    sat,
+                    "",
+                    True,
+                    at,
+                    at,
+                    False,
+                    1,
+                )
+            )
+            if len(batch) == 20_000:
+                with connection.cursor() as cur:
+                    cur.executemany(sql, batch)
+                batch.clear()
+        if batch:
+            with connection.cursor() as cur:
+                cur.executemany(sql, batch)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE")
+        dt = time.perf_counter() - t0
+        print(f"inserted {n:,} synthetic cases in {dt:.1f} s ({n / dt:,.0f}/s, raw executemany)")
+    total = Case.objects.count()
+    print(f"cases in the table: {total:,}")
+
+    qs = Case.objects.all()
+
+    def timeit(label, fn, runs=3):
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            out = fn()
+            times.append((time.perf_counter() - t) * 1000)
+        print(f"{label:<40} best {min(times):8.1f} ms   median {statistics.median(times):8.1f} ms")
+        return out
+
+    o = timeit("three rates, overall", lambda: selectors.overall(qs))
+    print(
+        f"    valid {o['valid']:,}: response {o['response']:.3f} resolution {o['resolution']:.3f} "
+        f"satisfaction {o['satisfaction']:.3f} composite {o['composite']:.3f}"
+    )
+    for dim in selectors.DIMENSIONS:
+        rows = timeit(f"three rates by {dim}", lambda dim=dim: selectors.rates_by(qs, dim))
+        print(f"    {len(rows)} rows")
+    year = timezone.now().year - 1
+    timeit(
+        f"three rates by community, year {year}",
+        lambda: selectors.rates_by(qs.filter(received_at__year=year), "community"),
+    )
+
+    # Routing: points → grids (vectorised).
+    loc = grid_locator()
+    rng = np.random.default_rng(0)
+    lon = rng.uniform(113.31, 113.40, args.points)
+    lat = rng.uniform(22.48, 22.56, args.points)
+    loc.locate_many_index(lon[:1000], lat[:1000])
+    t = time.perf_counter()
+    idx = loc.locate_many_index(lon, lat)
+    dt = time.perf_counter() - t
+    print(
+        f"point in grid: {args.points:,} points in {dt * 1000:.0f} ms = {args.points / dt:,.0f} points/s "
+        f"({(idx >= 0).mean() * 100:.0f}% inside a grid)"
+    )
+
+    # One case: location + text routing (the classifier trained on the demo cases if present).
+    if router.classifier("department") is None:
+        print(
+            "no routing model in this database: text routing measured without it "
+            "(run load_demo / train_routing for the full path)"
+        )
+    texts = [
+        "小区门口垃圾堆积多日无人清理",
+        "楼下餐馆油烟直排",
+        "路灯不亮很危险",
+        "公司拖欠工资三个月",
+        "咨询社保怎么交",
+    ]
+    lat_ms = []
+    for i in range(2000):
+        t = time.perf_counter()
+        router.route(text=texts[i % len(texts)], longitude=float(lon[i]), latitude=float(lat[i]))
+        lat_ms.append((time.perf_counter() - t) * 1000)
+    lat_ms.sort()
+    print(
+        f"route one case (point + keyword rules + classifier): p50 {lat_ms[1000]:.2f} ms, "
+        f"p99 {lat_ms[int(len(lat_ms) * 0.99)]:.2f} ms"
+    )
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
