@@ -364,6 +364,12 @@ class ServiceRequestList(ObjectListView):
         return ServiceRequest.objects.select_related("case", "api_key")
 
 
+def _attributes_text(record: ServiceRequest) -> str:
+    return "; ".join(
+        f"{k} = {', '.join(v) if isinstance(v, list) else v}" for k, v in sorted(record.attributes.items())
+    )
+
+
 class ServiceRequestDetail(ObjectDetailView):
     model = ServiceRequest
     template_name = "open311/servicerequest_detail.html"
@@ -371,7 +377,7 @@ class ServiceRequestDetail(ObjectDetailView):
         Column("case.code", gettext_lazy("tracking code")),
         Column("api_key.name", gettext_lazy("client")),
         Column("service_code", gettext_lazy("service code")),
-        Column("attributes", gettext_lazy("attributes")),
+        Column(_attributes_text, gettext_lazy("attributes")),
         Column("last_name", gettext_lazy("last name"), personal="name"),
         Column("first_name", gettext_lazy("first name"), personal="name"),
         Column("phone", gettext_lazy("phone"), personal="phone"),
