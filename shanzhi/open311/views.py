@@ -17,6 +17,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -65,6 +66,8 @@ class Open311View(View):
             return super().dispatch(request, *args, **kwargs)
         except Open311Error as exc:
             return wire.errors(self.fmt, exc.status, *exc.descriptions)
+        except MultiPartParserError:
+            return wire.errors(self.fmt, 400, _("The multipart body could not be read."))
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         response = wire.errors(self.fmt, 405, _("Method %(m)s is not allowed here.") % {"m": request.method})

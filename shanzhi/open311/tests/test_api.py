@@ -193,6 +193,12 @@ def test_bad_posts_answer_in_the_spec_error_format(client, setup, fmt, data, sta
     assert not ServiceRequest.all_objects.exists()
 
 
+def test_a_broken_multipart_body_is_a_spec_400(client, setup):
+    r = client.generic("POST", f"{V2}/requests.xml", b"--xx\r\nbroken", content_type="multipart/form-data")
+    assert r.status_code == 400, r.content
+    validate("errors", xml_to_data(r.content, "errors"))
+
+
 def test_revoked_key_is_refused(client, setup):
     from shanzhi.open311.services import apikey_set_active
 
