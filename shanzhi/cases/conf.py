@@ -6,6 +6,7 @@ three-rate weights); an administrator changes them in the admin (Settings) witho
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.cache import cache
@@ -53,13 +54,24 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+_local: dict[str, tuple[float, dict]] = {}
+LOCAL_SECONDS = 5
+
+
 def _load() -> dict[str, Any]:
+    # A process-local copy for a few seconds: the shared cache is the database on one laptop,
+    # and routing or an import reads these constants per case.
+    now = time.monotonic()
+    hit = _local.get(CACHE_KEY)
+    if hit is not None and now - hit[0] < LOCAL_SECONDS:
+        return hit[1]
     data = cache.get(CACHE_KEY)
     if data is None:
         from shanzhi.core.models import SiteSetting
 
         data = dict(SiteSetting.objects.filter(key__startswith="cases.").values_list("key", "value"))
         cache.set(CACHE_KEY, data, 60)
+    _local[CACHE_KEY] = (now, data)
     return data
 
 
@@ -73,6 +85,7 @@ def get(key: str) -> Any:
 
 
 def clear_cache() -> None:
+    _local.clear()
     cache.delete(CACHE_KEY)
 
 

@@ -22,6 +22,12 @@ LON_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
 LAT_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
 
 
+def month_of(at):
+    from django.utils import timezone
+
+    return timezone.localtime(at).date().replace(day=1)
+
+
 class Priority(models.IntegerChoices):
     LOW = 1, _("Low")
     NORMAL = 2, _("Normal")
@@ -224,6 +230,9 @@ class Case(BaseModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
 
     received_at = models.DateTimeField(_("received at"), db_index=True)
+    # First day of the local month of received_at: monthly statistics group on a plain column
+    # (TruncMonth with time zones is a per-row function on SQLite).
+    received_month = models.DateField(_("month received"), null=True, blank=True, editable=False)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     sign_deadline = models.DateTimeField(_("sign-for deadline"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
@@ -333,10 +342,17 @@ class Case(BaseModel):
             models.Index(fields=["community", "received_at"]),
             models.Index(fields=["grid", "received_at"]),
             models.Index(fields=["origin_type", "origin_id"]),
+            models.Index(fields=["received_month"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title or self.description[:30]}"
+
+    def save(self, *args, **kwargs):
+        # Derived column, not a business rule: keep the month in step with received_at.
+        if self.received_at is not None:
+            self.received_month = month_of(self.received_at)
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -18,7 +18,7 @@ from shanzhi.cases.routing.classifier import Prediction, TextClassifier
 from shanzhi.orgs.models import Department, Grid
 
 _lock = threading.Lock()
-_models: dict[str, tuple[int, TextClassifier]] = {}
+_models: dict[str, tuple[int | None, TextClassifier | None]] = {}
 _checked: dict[str, float] = {}
 _rules: dict[str, tuple[float, list[tuple[list[str], int, int | None, str]]]] = {}
 CACHE_SECONDS = 30
@@ -58,7 +58,7 @@ def classifier(target: str) -> TextClassifier | None:
     with _lock:
         _checked[target] = now
         if latest is None:
-            _models.pop(target, None)
+            _models[target] = (None, None)  # remembered too: no query per case until a model exists
             return None
         if cached and cached[0] == latest:
             return cached[1]

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.cases import conf
@@ -28,7 +27,7 @@ DIMENSIONS = {
     "grid": ("grid_id", _("grid")),
     "department": ("department_id", _("handling department")),
     "category": ("category__parent_id", _("category")),
-    "month": ("month", _("month")),
+    "month": ("received_month", _("month")),
 }
 
 
@@ -130,8 +129,6 @@ def rates_by(qs, dimension: str) -> list[RateRow]:
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
     field = DIMENSIONS[dimension][0]
-    if dimension == "month":
-        qs = qs.annotate(month=TruncMonth("received_at"))
     rows = list(qs.order_by().values(field).annotate(**AGGREGATES))
     labels = _labels(dimension, [r[field] for r in rows])
     c = constants()

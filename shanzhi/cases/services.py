@@ -33,6 +33,7 @@ from shanzhi.cases.models import (
     CaseEvent,
     CaseSummons,
     Category,
+    month_of,
 )
 from shanzhi.core import services as core_services
 from shanzhi.core import workdays
@@ -1165,7 +1166,9 @@ def cases_import(*, rows: Sequence[dict], actor, source: str = Case.Source.IMPOR
         for i, pred in zip(need_model, preds, strict=True):
             predicted[i] = (dept_by_code.get(pred.label), pred.confidence)
     memo: dict[tuple, datetime.datetime] = {}
-    sign_hours = int(conf.get("cases.sign_workhours"))
+    sign_deadline = workdays.deadline_after(now, workhours=int(conf.get("cases.sign_workhours")))
+    by_nature = {n: nature_workdays(n) for n in Case.Nature.values}
+    enterprise_days = int(conf.get("cases.enterprise_deadline_workdays"))
     label = _("Imported")
     objs: list[Case] = []
     for i, p in enumerate(parsed):
@@ -1184,9 +1187,9 @@ def cases_import(*, rows: Sequence[dict], actor, source: str = Case.Source.IMPOR
         if cat is not None and cat.deadline_workhours:
             deadline = workdays.deadline_after(at, workhours=cat.deadline_workhours)
         else:
-            days = cat.deadline_workdays if cat is not None and cat.deadline_workdays else nature_workdays(p["nature"])
+            days = cat.deadline_workdays if cat is not None and cat.deadline_workdays else by_nature[p["nature"]]
             if p["kind"] == Case.Kind.ENTERPRISE:
-                days = min(days, int(conf.get("cases.enterprise_deadline_workdays")))
+                days = min(days, enterprise_days)
             key = (timezone.localtime(at).date(), days)
             if key not in memo:
                 memo[key] = workdays.deadline_after(at, workdays=days)
@@ -1215,34 +1218,51 @@ def cases_import(*, rows: Sequence[dict], actor, source: str = Case.Source.IMPOR
             routing_reason=f"{label}: {reason}"[:500],
             routing_confidence=confidence,
             created_by=actor if getattr(actor, "pk", None) else None,
+            received_month=month_of(at),
         )
         if confident:
             c.dispatched_at = now
-            c.sign_deadline = memo.setdefault(("sign", 0), workdays.deadline_after(now, workhours=sign_hours))
+            c.sign_deadline = sign_deadline
         objs.append(c)
     with transaction.atomic():
+        actor_id = actor.pk if getattr(actor, "pk", None) else None
         for start in range(0, len(objs), batch_size):
             chunk = objs[start : start + batch_size]
-            Case.objects.bulk_create(chunk, batch_size=batch_size)
-            if chunk[0].pk is None:  # backends without RETURNING ids
-                ids = dict(Case.objects.filter(code__in=[c.code for c in chunk]).values_list("code", "pk"))
-                for c in chunk:
-                    c.pk = c.id = ids[c.code]
-            CaseEvent.objects.bulk_create(
-                [
-                    CaseEvent(
-                        case_id=c.pk,
-                        at=now,
-                        actor=actor if getattr(actor, "pk", None) else None,
-                        action="create",
-                        to_status=c.status,
-                        note=label,
-                    )
-                    for c in chunk
-                ],
-                batch_size=batch_size,
-            )
+            _insert_rows(Case, chunk, now)
+            ids = dict(Case.objects.filter(code__in=[c.code for c in chunk]).values_list("code", "pk"))
+            events = [
+                CaseEvent(
+                    case_id=ids[c.code],
+                    at=now,
+                    actor_id=actor_id,
+                    action="create",
+                    to_status=c.status,
+                    note=label,
+                    data={},
+                    is_public=True,
+                )
+                for c in chunk
+            ]
+            _insert_rows(CaseEvent, events, now)
         core_services.audit_log(
             actor=actor, action=AuditEvent.Action.IMPORT, model=Case, note=f"imported {len(objs)} cases"
         )
     return len(objs)
+
+
+def _insert_rows(model, objs: list, now: datetime.datetime) -> None:
+    """One prepared INSERT executed for many rows (executemany). Django's bulk_create splits a
+    wide model into statements of a few rows on SQLite, which costs more than the rows."""
+    from django.db import connection
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for obj in objs:
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                setattr(obj, f.attname, now)
+    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({cols}) VALUES ({marks})"
+    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] for obj in objs]
+    with connection.cursor() as cur:
+        cur.executemany(sql, rows)
