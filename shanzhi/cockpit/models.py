@@ -1,9 +1,11 @@
 """The cockpit's pre-computed aggregates and the report archive.
 
-`CaseStat` is the case rollup: one row per month × community × grid × handling department ×
-top-level category × nature, with the counts every cockpit widget and the bulletin need. It
-is rebuilt month by month (`cockpit.rollup`), never edited by hand, and carries the same
-organisational keys as the case so that `restrict()` scopes it like the case table.
+`CaseStat` is the case rollup: one row per month × community × grid × handling department,
+with the counts every cockpit widget and the bulletin need; `CaseCategoryStat` the same by
+month × community × department × top-level category (no grid: the product of grids and
+categories would be nearly as many rows as cases). Both are rebuilt month by month
+(`cockpit.rollup`), never edited by hand, and carry the organisational keys of the case so
+that `restrict()` scopes them like the case table.
 """
 
 from __future__ import annotations
@@ -59,8 +61,6 @@ class CaseStat(models.Model):
     community = _fk("orgs.Community", _("community"))
     grid = _fk("orgs.Grid", _("grid"))
     department = _fk("orgs.Department", _("handling department"))
-    category = _fk("cases.Category", _("category"))
-    nature = models.CharField(_("nature"), max_length=20, blank=True)
 
     total = models.PositiveIntegerField(_("received"), default=0)
     open = models.PositiveIntegerField(_("open"), default=0)
@@ -96,6 +96,34 @@ class CaseStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.community_id}/{self.grid_id}/{self.department_id}: {self.total}"
+
+
+class CaseCategoryStat(models.Model):
+    """Monthly case counts by community, department and top-level category (derived)."""
+
+    month = models.DateField(_("month"))
+    community = _fk("orgs.Community", _("community"))
+    department = _fk("orgs.Department", _("handling department"))
+    category = _fk("cases.Category", _("category"))
+    total = models.PositiveIntegerField(_("received"), default=0)
+    open = models.PositiveIntegerField(_("open"), default=0)
+    closed = models.PositiveIntegerField(_("closed"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    # No grid path: grid workers' figures by category are counted live from their grids' cases.
+    scope_rule = ScopeRule(community="community_id", department="department_id")
+
+    class Meta:
+        verbose_name = _("case statistics by category (monthly)")
+        verbose_name_plural = _("case statistics by category (monthly)")
+        indexes = [models.Index(fields=["month", "community"]), models.Index(fields=["department", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.category_id}: {self.total}"
+
+
+CATEGORY_COUNTERS = ("total", "open", "closed", "overdue")
 
 
 class RollupState(models.Model):

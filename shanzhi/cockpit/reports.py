@@ -133,17 +133,13 @@ def collect(user, month: datetime.date) -> BulletinData:
     ]
     qs = selectors.stats(user).filter(month=month)
     cases = selectors.with_rates(selectors.sum_counters(qs)[0])
-    cat_rows = selectors.sum_counters(qs, "category_id")
+    cat_rows = selectors.category_counts(user, month)
     from shanzhi.cases.models import Category
     from shanzhi.orgs.models import Community, Department
 
     cat_names = dict(Category.all_objects.values_list("pk", "name"))
     categories = sorted(
-        (
-            {"name": cat_names.get(r["category_id"], _("(uncategorised)")), **selectors.with_rates(r)}
-            for r in cat_rows
-            if r["total"]
-        ),
+        ({"name": cat_names.get(r["category_id"], _("(uncategorised)")), **r} for r in cat_rows if r["total"]),
         key=lambda r: -r["total"],
     )
     link = lambda pk: ""  # noqa: E731 (no links in a Word file)

@@ -22,14 +22,15 @@ from django.utils import timezone
 
 from shanzhi.cases.models import CLOSED_STATES, Case
 from shanzhi.cases.selectors import AGGREGATES
-from shanzhi.cockpit.models import COUNTERS, CaseStat, RollupState
+from shanzhi.cockpit.models import CATEGORY_COUNTERS, COUNTERS, CaseCategoryStat, CaseStat, RollupState
 
 logger = logging.getLogger(__name__)
 
 STATE_NAME = "cases"
 # Transactions that started before the watermark may commit after it: look back this far.
 SAFETY_MARGIN = datetime.timedelta(minutes=10)
-KEYS = ("community_id", "grid_id", "department_id", "top_category", "nature")
+KEYS = ("community_id", "grid_id", "department_id")
+CATEGORY_KEYS = ("community_id", "department_id", "top_category")
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -62,29 +63,35 @@ def _aggregates(now: datetime.datetime) -> dict:
     }
 
 
-def compute_month(month: datetime.date, now: datetime.datetime | None = None) -> list[CaseStat]:
-    """The rollup rows of one month, straight from the case table (not saved)."""
+def compute_month(month: datetime.date, now: datetime.datetime | None = None) -> tuple[list, list]:
+    """The rollup rows of one month (CaseStat, CaseCategoryStat), straight from the case table."""
     now = now or timezone.now()
     lo, hi = month_bounds(month)
-    rows = (
-        Case.objects.filter(received_at__gte=lo, received_at__lt=hi)
-        .annotate(top_category=Coalesce("category__parent_id", "category_id"))
-        .order_by()
-        .values(*KEYS)
-        .annotate(**_aggregates(now))
-    )
-    return [
+    cases = Case.objects.filter(received_at__gte=lo, received_at__lt=hi).order_by()
+    aggregates = _aggregates(now)
+    stats = [
         CaseStat(
             month=month,
             community_id=r["community_id"],
             grid_id=r["grid_id"],
             department_id=r["department_id"],
-            category_id=r["top_category"],
-            nature=r["nature"] or "",
             **{c: r[c] or 0 for c in COUNTERS},
         )
-        for r in rows
+        for r in cases.values(*KEYS).annotate(**aggregates)
     ]
+    by_category = [
+        CaseCategoryStat(
+            month=month,
+            community_id=r["community_id"],
+            department_id=r["department_id"],
+            category_id=r["top_category"],
+            **{c: r[c] or 0 for c in CATEGORY_COUNTERS},
+        )
+        for r in cases.annotate(top_category=Coalesce("category__parent_id", "category_id"))
+        .values(*CATEGORY_KEYS)
+        .annotate(**{c: aggregates[c] for c in CATEGORY_COUNTERS})
+    ]
+    return stats, by_category
 
 
 def rebuild_months(months: Iterable[datetime.date], now: datetime.datetime | None = None) -> int:
@@ -93,9 +100,11 @@ def rebuild_months(months: Iterable[datetime.date], now: datetime.datetime | Non
     written = 0
     for month in sorted({month_start(m) for m in months}):
         with transaction.atomic():
-            rows = compute_month(month, now)
+            rows, by_category = compute_month(month, now)
             CaseStat.objects.filter(month=month).delete()
             CaseStat.objects.bulk_create(rows, batch_size=2000)
+            CaseCategoryStat.objects.filter(month=month).delete()
+            CaseCategoryStat.objects.bulk_create(by_category, batch_size=2000)
         written += len(rows)
     return written
 
@@ -124,6 +133,7 @@ def rebuild(now: datetime.datetime | None = None) -> dict:
     started = now or timezone.now()
     months = all_months()
     CaseStat.objects.exclude(month__in=months).delete()
+    CaseCategoryStat.objects.exclude(month__in=months).delete()
     rows = rebuild_months(months, started)
     state, _ = RollupState.objects.get_or_create(name=STATE_NAME)
     _save_state(state, started, len(months))

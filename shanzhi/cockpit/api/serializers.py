@@ -7,7 +7,7 @@ from shanzhi.core.api import BaseModelSerializer
 class CaseStatSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseStat
-        fields = ["id", "month", "community", "grid", "department", "category", "nature", *COUNTERS]
+        fields = ["id", "month", "community", "grid", "department", *COUNTERS]
 
 
 class ReportSerializer(BaseModelSerializer):

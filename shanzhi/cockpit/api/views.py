@@ -25,7 +25,7 @@ class CaseStatFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CaseStat
-        fields = ["month", "community", "grid", "department", "category", "nature"]
+        fields = ["month", "community", "grid", "department"]
 
 
 class CaseStatViewSet(ScopedReadOnlyViewSet):

@@ -3,7 +3,7 @@
 import pytest
 
 from shanzhi.cockpit import selectors
-from shanzhi.cockpit.models import CaseStat
+from shanzhi.cockpit.models import CaseCategoryStat, CaseStat
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +16,10 @@ def test_rollup_rows_of_this_month(known):
     assert sum(r.overdue for r in rows) == 1
     assert sum(r.valid for r in rows) == 3
     # Sub-categories roll up to their top category: cases 1, 2 (noise) and 4 (env) under env.
-    env = sum(r.total for r in rows if r.category_id == known.cases[4].category_id)
+    by_category = CaseCategoryStat.objects.filter(month=known.month)
+    env = sum(r.total for r in by_category if r.category_id == known.cases[4].category_id)
     assert env == 3
+    assert sum(r.total for r in by_category) == 5
 
 
 @pytest.mark.parametrize(
@@ -42,6 +44,9 @@ def test_cases_widget_other_community_and_links(known, org):
     assert f"received_after={known.month.isoformat()}" in data["month_total_url"]
     by_cat = {c["name"]: c["total"] for c in data["by_category"]}
     assert by_cat == {"环境保护": 1, "城乡建设": 1}
+    # A grid worker's categories are counted live from the grid's cases.
+    grid = selectors.cases_widget(org.users["grid"], known.today)
+    assert {c["name"]: c["total"] for c in grid["by_category"]} == {"环境保护": 2}
 
 
 def test_three_rates_and_rankings(known, org):

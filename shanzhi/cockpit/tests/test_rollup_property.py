@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from shanzhi.cases.models import CLOSED_STATES, Case
 from shanzhi.cockpit import rollup
-from shanzhi.cockpit.models import CaseStat
+from shanzhi.cockpit.models import CATEGORY_COUNTERS, CaseCategoryStat, CaseStat
 from shanzhi.cockpit.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,8 @@ def expected(now) -> Counter:
     for c in Case.objects.select_related("category"):
         month = rollup.local_month(c.received_at)
         top = c.category.parent_id or c.category_id if c.category_id else None
-        key = (month, c.community_id, c.grid_id, c.department_id, top, c.nature)
+        key = (month, c.community_id, c.grid_id, c.department_id)
+        cat_key = ("category", month, c.community_id, c.department_id, top)
         is_open = c.status not in CLOSED_STATES
         valid = c.callback_valid
         flags = {
@@ -47,14 +48,21 @@ def expected(now) -> Counter:
         for name, on in flags.items():
             if on:
                 out[(*key, name)] += 1
+                if name in CATEGORY_COUNTERS:
+                    out[(*cat_key, name)] += 1
     return out
 
 
 def actual() -> Counter:
     out = Counter()
     for r in CaseStat.objects.all():
-        key = (r.month, r.community_id, r.grid_id, r.department_id, r.category_id, r.nature)
+        key = (r.month, r.community_id, r.grid_id, r.department_id)
         for name in CHECKED:
+            if getattr(r, name):
+                out[(*key, name)] += getattr(r, name)
+    for r in CaseCategoryStat.objects.all():
+        key = ("category", r.month, r.community_id, r.department_id, r.category_id)
+        for name in CATEGORY_COUNTERS:
             if getattr(r, name):
                 out[(*key, name)] += getattr(r, name)
     return out
@@ -71,13 +79,13 @@ def test_rollup_matches_raw_counts_after_random_changes(org, seed):
     today = timezone.localdate()
     cases = []
     for _ in range(80):
-        grid = rng.choice(grids + [None])
+        grid = rng.choice([*grids, None])
         cases.append(
             f.case(
                 received_at=f.at(today - datetime.timedelta(days=rng.randint(0, 120)), rng.randint(0, 23)),
                 grid=grid,
                 community=grid.community if grid else None,
-                department=rng.choice(depts + [None]),
+                department=rng.choice([*depts, None]),
                 category=rng.choice(cats),
                 status=rng.choice(STATUSES),
                 nature=rng.choice(["help", "complaint"]),

@@ -1,0 +1,269 @@
+"""Benchmark the cockpit with millions of cases: bulk insert, rollup build, each widget.
+
+Usage:
+    .venv/bin/python bench/bench_cockpit.py [--cases 5000000] [--runs 20] [--keep]
+    DATABASE_URL=postgres://user@127.0.0.1:55433/bench .venv/bin/python bench/bench_cockpit.py
+
+Uses its own data directory (/tmp/shanzhi-bench-cockpit, wiped unless --keep) and, on SQLite,
+its own database file; on PostgreSQL the database named in DATABASE_URL is migrated and filled
+(use a throw-away database). Steps:
+1. migrate, load the demo organisation (9 communities, 143 grids, 19 departments) and taxonomy;
+2. insert N synthetic cases over four years, in time order (SQLite: executemany in batches of
+   20,000; PostgreSQL: COPY), with call-backs, overdue and open cases;
+3. build the monthly rollup from scratch (`cockpit.rollup.rebuild`), then time an incremental
+   refresh with nothing changed (`rollup.refresh`: the scan for changed cases);
+4. time every cockpit widget for a leader (whole street), a community secretary and a
+   department: median and p95 of --runs runs each (target ≤ 300 ms).
+Prints one line per measure.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = Path(os.environ.setdefault("SHANZHI_DATA_DIR", "/tmp/shanzhi-bench-cockpit"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanzhi.settings")
+
+COLS = [
+    "code",
+    "kind",
+    "source",
+    "title",
+    "description",
+    "category_id",
+    "nature",
+    "status",
+    "priority",
+    "grid_id",
+    "community_id",
+    "department_id",
+    "address",
+    "received_at",
+    "deadline",
+    "dispatched_at",
+    "signed_on_time",
+    "replied_at",
+    "completed_on_time",
+    "return_count",
+    "rework_count",
+    "reopen_count",
+    "escalation_level",
+    "supervised",
+    "was_suspended",
+    "suspended_from",
+    "reply",
+    "reporter_name",
+    "reporter_phone",
+    "origin_id",
+    "routed_by",
+    "routing_reason",
+    "is_whistle",
+    "callback_valid",
+    "callback_contacted",
+    "callback_resolved",
+    "callback_satisfaction",
+    "public_rating_comment",
+    "is_generated",
+    "created_at",
+    "updated_at",
+    "is_deleted",
+    "version",
+]
+NATURES = ["help", "help", "complaint", "consultation", "suggestion", "report"]
+
+
+def rows(n: int, start_no: int, grids, depts, subs, now):
+    import random
+
+    rng = random.Random(start_no + 7)
+    span = 4 * 365 * 86400
+    start = now - datetime.timedelta(seconds=span)
+    step = span / max(n, 1)
+    for i in range(n):
+        g, comm = rng.choice(grids)
+        at = start + datetime.timedelta(seconds=int(i * step))
+        recent = (now - at).days < 30
+        closed = rng.random() < (0.5 if recent else 0.97)
+        valid = closed and rng.random() < 0.7
+        deadline = at + datetime.timedelta(days=rng.choice([2, 10, 15]))
+        yield (
+            f"BC{start_no + i:012d}",
+            "hotline",
+            "import",
+            "t",
+            "bench",
+            rng.choice(subs),
+            rng.choice(NATURES),
+            "closed" if closed else rng.choice(["dispatched", "in_progress", "replied"]),
+            2,
+            g,
+            comm,
+            rng.choice(depts),
+            "",
+            at,
+            deadline,
+            at,
+            rng.random() < 0.95,
+            at if closed else None,
+            (rng.random() < 0.9) if closed else None,
+            int(rng.random() < 0.05),
+            int(rng.random() < 0.03),
+            0,
+            0,
+            rng.random() < 0.02,
+            False,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "category",
+            "",
+            False,
+            valid,
+            valid and rng.random() < 0.97,
+            valid and rng.random() < 0.85,
+            rng.choice(["satisfied", "satisfied", "satisfied", "basic", "unsatisfied"]) if valid else "",
+            "",
+            True,
+            at,
+            at,
+            False,
+            1,
+        )
+
+
+def insert(n: int, have: int) -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from shanzhi.cases.models import Case, Category
+    from shanzhi.orgs.models import Department, Grid
+
+    grids = list(Grid.objects.values_list("pk", "community_id"))
+    depts = list(Department.objects.values_list("pk", flat=True))
+    subs = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    table = Case._meta.db_table
+    now = timezone.now()
+    t0 = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            with cur.cursor.copy(f"COPY {table} ({', '.join(COLS)}) FROM STDIN") as copy:
+                for row in rows(n, have, grids, depts, subs, now):
+                    copy.write_row(row)
+            cur.execute(f"ANALYZE {table}")
+    else:
+        sql = f"INSERT INTO {table} ({', '.join(COLS)}) VALUES ({', '.join(['%s'] * len(COLS))})"
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA cache_size = -1000000")
+        batch = []
+        for row in rows(n, have, grids, depts, subs, now):
+            batch.append(row)
+            if len(batch) == 20_000:
+                with transaction.atomic(), connection.cursor() as cur:
+                    cur.executemany(sql, batch)
+                batch.clear()
+        if batch:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.executemany(sql, batch)
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    dt = time.perf_counter() - t0
+    print(f"inserted {n:,} cases in {dt:.1f} s ({n / dt:,.0f}/s)", flush=True)
+
+
+def timed(func, runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+
+
+def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=5_000_000)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--keep", action="store_true", help="reuse the database of a previous run")
+    args = ap.parse_args()
+    if not args.keep and not os.environ.get("DATABASE_URL"):
+        shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True, exist_ok=True)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    from shanzhi.accounts.models import Role, User
+    from shanzhi.cases import demo as cases_demo
+    from shanzhi.cases.models import Case
+    from shanzhi.cockpit import rollup, selectors
+    from shanzhi.cockpit.models import CaseStat
+    from shanzhi.orgs import demo as orgs_demo
+    from shanzhi.orgs.models import Community, Department, Grid
+    from shanzhi.testing.factories import make_user
+
+    if not Grid.objects.exists():
+        orgs_demo.load()
+    cases_demo._categories(None)
+    print(f"database: {connection.vendor}; grids: {Grid.objects.count()}", flush=True)
+    have = Case.objects.count()
+    if have < args.cases:
+        insert(args.cases - have, have)
+    print(f"cases in the table: {Case.objects.count():,}", flush=True)
+
+    t0 = time.perf_counter()
+    result = rollup.rebuild()
+    print(
+        f"rollup rebuild: {time.perf_counter() - t0:.1f} s ({result['months']} months, {result['rows']:,} rows; "
+        f"{CaseStat.objects.count():,} rollup rows)",
+        flush=True,
+    )
+    t0 = time.perf_counter()
+    rollup.refresh()
+    print(
+        f"rollup refresh (nothing changed, current month recomputed): {(time.perf_counter() - t0) * 1000:.0f} ms",
+        flush=True,
+    )
+
+    users = {}
+    for role, kw in (
+        ("leader", {}),
+        ("community", {"community": Community.objects.order_by("code").first()}),
+        ("dept", {"department": Department.objects.order_by("code").first()}),
+    ):
+        users[role] = User.objects.filter(username=f"bench-{role}").first() or make_user(
+            f"bench-{role}", getattr(Role, role.upper()), **kw
+        )
+    today = timezone.localdate()
+    print(f"{'widget':<12} {'role':<10} {'median ms':>10} {'p95 ms':>8}")
+    for role, user in users.items():
+        for w in selectors.WIDGETS:
+            if w.name not in ("cases", "rates", "map"):
+                continue  # the others read the plan / project / dispute tables, not the cases
+            viewer = User.objects.get(pk=user.pk)  # fresh scope cache per role
+            med, p95 = timed(lambda w=w, viewer=viewer: w.func(viewer, today), args.runs)
+            print(f"{w.name:<12} {role:<10} {med:>10.1f} {p95:>8.1f}", flush=True)
+        med, p95 = timed(lambda user=user: selectors.map_geojson(user, today), args.runs)
+        print(f"{'map.json':<12} {role:<10} {med:>10.1f} {p95:>8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
