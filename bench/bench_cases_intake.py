@@ -200,7 +200,7 @@ def main() -> None:
         for _ in range(100):
             try:
                 c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-                c.request("GET", "/api/schema/")
+                c.request("GET", "/cases/submit/")
                 c.getresponse().read()
                 break
             except OSError:

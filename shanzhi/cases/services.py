@@ -950,6 +950,12 @@ def case_update_details(*, case: Case, actor, expected_version: int | None = Non
 
 
 def _notify(pk: int, action: str) -> None:
+    # After the case's commit: one transaction for all the inbox rows (one commit, not one per row).
+    with transaction.atomic():
+        _notify_now(pk, action)
+
+
+def _notify_now(pk: int, action: str) -> None:
     from shanzhi.accounts.models import User
     from shanzhi.notifications.services import notification_send
 
