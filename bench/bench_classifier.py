@@ -61,13 +61,8 @@ def print_report(title: str, result: dict) -> None:
     print(f"\n== {title}")
     print(f"macro-F1 {result['macro_f1']:.4f}   accuracy {result['accuracy']:.4f}")
     print(f"{'class':<10} {'precision':>9} {'recall':>7} {'f1':>7} {'support':>8}")
-    for label, s in sorted(
-        result["per_class"].items(), key=lambda kv: -kv[1]["support"]
-    ):
-        print(
-            f"{label:<10}{s['precision']:>9.3f} {s['recall']:>7.3f} {s['f1']:>7.3f} "
-            f"{s['support']:>8d}"
-        )
+    for label, s in sorted(result["per_class"].items(), key=lambda kv: -kv[1]["support"]):
+        print(f"{label:<10}{s['precision']:>9.3f} {s['recall']:>7.3f} {s['f1']:>7.3f} {s['support']:>8d}")
 
 
 def ece(proba: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
@@ -84,12 +79,8 @@ def ece(proba: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--shared", default=os.environ.get("SHANZHI_SHARED", "/work/shared")
-    )
-    ap.add_argument(
-        "--cv", action="store_true", help="5-fold CV of the chosen model on train"
-    )
+    ap.add_argument("--shared", default=os.environ.get("SHANZHI_SHARED", "/work/shared"))
+    ap.add_argument("--cv", action="store_true", help="5-fold CV of the chosen model on train")
     args = ap.parse_args()
     base = Path(args.shared) / "corpus" / "complaints"
     subjects = base / "taidi2020_subjects.csv"
@@ -99,18 +90,12 @@ def main() -> int:
 
     from sklearn.model_selection import StratifiedKFold, train_test_split
 
-    print(
-        f"date {time.strftime('%Y-%m-%d %H:%M %Z')}  python {platform.python_version()}"
-    )
+    print(f"date {time.strftime('%Y-%m-%d %H:%M %Z')}  python {platform.python_version()}")
     print(f"machine {platform.machine()} nproc {os.cpu_count()} cpu {cpu_model()}")
     texts, labels, stats = load(subjects)
     print(f"subjects: {stats}")
-    x_tr, x_te, y_tr, y_te = train_test_split(
-        texts, labels, test_size=0.2, stratify=labels, random_state=SEED
-    )
-    print(
-        f"train {len(x_tr)}  test {len(x_te)}  params {TextClassifier.DEFAULT_PARAMS}"
-    )
+    x_tr, x_te, y_tr, y_te = train_test_split(texts, labels, test_size=0.2, stratify=labels, random_state=SEED)
+    print(f"train {len(x_tr)}  test {len(x_te)}  params {TextClassifier.DEFAULT_PARAMS}")
 
     if args.cv:
         skf = StratifiedKFold(5, shuffle=True, random_state=0)
@@ -118,28 +103,20 @@ def main() -> int:
         pred = np.empty(len(y_tr), dtype=object)
         for tr, te in skf.split(x_tr, y_tr):
             m = TextClassifier.train([x_tr[i] for i in tr], list(y_arr[tr]))
-            pred[te] = [
-                p.label for p in m.predict_many([x_tr[i] for i in te], reasons=False)
-            ]
+            pred[te] = [p.label for p in m.predict_many([x_tr[i] for i in te], reasons=False)]
         cv = evaluate_predictions(list(y_arr), list(pred))
         print(f"5-fold CV on train: macro-F1 {cv['macro_f1']:.4f}")
 
     t0 = time.perf_counter()
     model = TextClassifier.train(x_tr, y_tr)
     train_s = time.perf_counter() - t0
-    print(
-        f"train time {train_s:.2f} s (incl. 5-fold temperature fit), T={model.temperature:.3f}"
-    )
+    print(f"train time {train_s:.2f} s (incl. 5-fold temperature fit), T={model.temperature:.3f}")
 
     result = model.evaluate(x_te, y_te)
     print_report("held-out 20 % of subjects (in-domain)", result)
     proba = model.predict_proba(x_te)
-    correct = np.array(model.labels, dtype=object)[proba.argmax(axis=1)] == np.array(
-        y_te
-    )
-    print(
-        f"top-1 ECE {ece(proba, correct):.3f}  mean confidence {proba.max(axis=1).mean():.3f}"
-    )
+    correct = np.array(model.labels, dtype=object)[proba.argmax(axis=1)] == np.array(y_te)
+    print(f"top-1 ECE {ece(proba, correct):.3f}  mean confidence {proba.max(axis=1).mean():.3f}")
     for thr in (0.5, 0.7, 0.9):
         m = proba.max(axis=1) >= thr
         print(
@@ -162,10 +139,7 @@ def main() -> int:
         model.predict(text)
         lat.append(time.perf_counter() - t0)
     lat_ms = np.array(lat) * 1000
-    print(
-        f"single predict latency: p50 {np.percentile(lat_ms, 50):.3f} ms, "
-        f"p99 {np.percentile(lat_ms, 99):.3f} ms"
-    )
+    print(f"single predict latency: p50 {np.percentile(lat_ms, 50):.3f} ms, p99 {np.percentile(lat_ms, 99):.3f} ms")
     print(f"model size {len(model.to_bytes()) / 1e6:.1f} MB (pickle)")
 
     details = base / "taidi2020_sample495_details.csv"

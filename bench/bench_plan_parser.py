@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from shanzhi.plans.parsing import parse_plan  # noqa: E402
+from shanzhi.plans.parsing import parse_plan
 
 SEED = REPO / "shanzhi" / "plans" / "demo" / "xiqu-2023-workplan.txt"
 SHARED = Path(os.environ.get("SHANZHI_SHARED", REPO.parent / "shared"))

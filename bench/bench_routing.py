@@ -34,9 +34,7 @@ from shanzhi.orgs.geo import GridLocator, area_km2, find_overlaps
 LON0, LAT0 = 113.357, 22.519
 
 
-def make_grids(
-    nx: int = 12, ny: int = 13, side_km: float = 5.0, seed: int = 0
-) -> list[Polygon]:
+def make_grids(nx: int = 12, ny: int = 13, side_km: float = 5.0, seed: int = 0) -> list[Polygon]:
     rng = np.random.default_rng(seed)
     dx = side_km / (111.32 * math.cos(math.radians(LAT0))) / nx
     dy = side_km / 110.57 / ny
@@ -59,16 +57,12 @@ def main() -> int:
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    print(
-        f"date {time.strftime('%Y-%m-%d %H:%M %Z')}  python {platform.python_version()}"
-    )
+    print(f"date {time.strftime('%Y-%m-%d %H:%M %Z')}  python {platform.python_version()}")
     print(f"machine {platform.machine()} nproc {os.cpu_count()}")
 
     polys = make_grids(seed=args.seed)
     total = sum(area_km2(p) for p in polys)
-    print(
-        f"{len(polys)} grids, {total:.2f} km², overlaps: {len(find_overlaps(list(enumerate(polys))))}"
-    )
+    print(f"{len(polys)} grids, {total:.2f} km², overlaps: {len(find_overlaps(list(enumerate(polys))))}")
 
     t0 = time.perf_counter()
     loc = GridLocator([(1000 + i, p) for i, p in enumerate(polys)])
@@ -94,9 +88,7 @@ def main() -> int:
     t0 = time.perf_counter()
     ref = loc.locate_many_strtree(lons, lats)
     dt = time.perf_counter() - t0
-    print(
-        f"locate_many_strtree (shapely.points + STRtree.query): {args.points / dt:,.0f} points/s"
-    )
+    print(f"locate_many_strtree (shapely.points + STRtree.query): {args.points / dt:,.0f} points/s")
     same = np.array_equal(loc.locate_many_index(lons, lats), ref)
     print(f"raster == STRtree reference on all points: {same}")
 

@@ -51,7 +51,7 @@ _jieba: Any = None
 
 def _get_jieba() -> Any:
     """Import and initialise jieba once (loading its dictionary takes ~0.5-1 s)."""
-    global _jieba
+    global _jieba  # noqa: PLW0603 (jieba is initialised once per process, lazily)
     if _jieba is None:
         with _jieba_lock:
             if _jieba is None:
@@ -92,14 +92,10 @@ class Prediction:
     reason_terms: list[tuple[str, float]] = field(default_factory=list)
 
 
-def evaluate_predictions(
-    y_true: Sequence[str], y_pred: Sequence[str]
-) -> dict[str, Any]:
+def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
     """macro-F1, accuracy and per-class precision/recall/F1/support (classes of y_true)."""
     labels = sorted(set(y_true))
-    p, r, f, s = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, average=None, zero_division=0
-    )
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, average=None, zero_division=0)
     per_class = {
         lab: {
             "precision": float(p[i]),
@@ -186,14 +182,10 @@ class TextClassifier:
 
     def _svm(self) -> LinearSVC:
         p = self.params
-        return LinearSVC(
-            C=p["C"], class_weight=p["class_weight"], random_state=p["seed"]
-        )
+        return LinearSVC(C=p["C"], class_weight=p["class_weight"], random_state=p["seed"])
 
     @classmethod
-    def train(
-        cls, texts: Sequence[str], labels: Sequence[str], **params: Any
-    ) -> TextClassifier:
+    def train(cls, texts: Sequence[str], labels: Sequence[str], **params: Any) -> TextClassifier:
         """Fit on ``texts``/``labels``. ``params`` override :attr:`DEFAULT_PARAMS`."""
         unknown = set(params) - set(cls.DEFAULT_PARAMS)
         if unknown:
@@ -234,9 +226,7 @@ class TextClassifier:
         self.train_seconds = time.perf_counter() - started
         return self
 
-    def _fit_temperature(
-        self, x: sp.csr_matrix, y_idx: np.ndarray, min_count: int
-    ) -> float:
+    def _fit_temperature(self, x: sp.csr_matrix, y_idx: np.ndarray, min_count: int) -> float:
         """Temperature minimising the log-loss of out-of-fold SVM scores.
 
         Out-of-fold, because in-sample SVM margins are over-confident. With fewer than
@@ -258,9 +248,7 @@ class TextClassifier:
         rows = np.arange(len(y_idx))
 
         def nll(log_t: float) -> float:
-            return float(
-                -log_softmax(scores / np.exp(log_t), axis=1)[rows, y_idx].mean()
-            )
+            return float(-log_softmax(scores / np.exp(log_t), axis=1)[rows, y_idx].mean())
 
         res = minimize_scalar(nll, bounds=(-5.0, 5.0), method="bounded")
         return float(np.exp(res.x))
@@ -282,9 +270,7 @@ class TextClassifier:
             return np.zeros((0, len(self.classes)))
         return softmax(self._scores(self._features(texts)) / self.temperature, axis=1)
 
-    def predict_many(
-        self, texts: Sequence[str], reasons: bool = True
-    ) -> list[Prediction]:
+    def predict_many(self, texts: Sequence[str], reasons: bool = True) -> list[Prediction]:
         """Vectorised prediction. ``reasons=False`` skips the reason terms (a bit faster)."""
         self._check_trained()
         texts = list(texts)
@@ -310,9 +296,7 @@ class TextClassifier:
                 # A single-character word is both a word and a char feature: sum them.
                 for term, c in zip(self._vocab[cols], contrib, strict=True):
                     merged[term] = merged.get(term, 0.0) + float(c)
-                terms = sorted(
-                    ((t, c) for t, c in merged.items() if c > 0), key=lambda tc: -tc[1]
-                )
+                terms = sorted(((t, c) for t, c in merged.items() if c > 0), key=lambda tc: -tc[1])
                 terms = terms[:5]
             out.append(Prediction(labels[best], float(proba[i, best]), alts, terms))
         return out
@@ -352,9 +336,7 @@ class TextClassifier:
         """
         payload = pickle.loads(data)  # trusted: platform-written models only
         if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
-            raise ValueError(
-                "not a TextClassifier model (or an unsupported format version)"
-            )
+            raise ValueError("not a TextClassifier model (or an unsupported format version)")
         model = payload["model"]
         if not isinstance(model, cls):
             raise TypeError("the bytes do not contain a TextClassifier")

@@ -72,9 +72,7 @@ def test_tokenize_chinese() -> None:
 
 
 @pytest.mark.parametrize(("text", "label"), HELD_OUT)
-def test_predicts_obvious_examples(
-    model: TextClassifier, text: str, label: str
-) -> None:
+def test_predicts_obvious_examples(model: TextClassifier, text: str, label: str) -> None:
     pred = model.predict(text)
     assert isinstance(pred, Prediction)
     assert pred.label == label
@@ -135,9 +133,7 @@ def test_evaluate_matches_sklearn(model: TextClassifier) -> None:
     result = model.evaluate(texts, gold)
     pred = [p.label for p in model.predict_many(texts)]
     assert result["macro_f1"] == pytest.approx(f1_score(gold, pred, average="macro"))
-    assert result["accuracy"] == pytest.approx(
-        np.mean(np.array(gold) == np.array(pred))
-    )
+    assert result["accuracy"] == pytest.approx(np.mean(np.array(gold) == np.array(pred)))
     assert result["macro_f1"] < 1.0
     assert set(result["per_class"]) == set(DATA)
     for stats in result["per_class"].values():
