@@ -343,6 +343,8 @@ class Case(BaseModel):
             models.Index(fields=["grid", "received_at"]),
             models.Index(fields=["origin_type", "origin_id"]),
             models.Index(fields=["received_month"]),
+            # The cockpit rollup finds the months touched since its watermark.
+            models.Index(fields=["updated_at", "received_at"]),
         ]
 
     def __str__(self) -> str:
