@@ -1,0 +1,39 @@
+"""`make run` loads the demo every time: a second run must neither fail nor add a row."""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    out = {}
+    for model in apps.get_models():
+        if not model.__module__.startswith("shanzhi.") or model._meta.label in {"core.AuditEvent"}:
+            continue
+        manager = getattr(model, "all_objects", model._default_manager)
+        out[model._meta.label] = manager.count()
+    return out
+
+
+def test_demo_loader_is_idempotent_and_fills_every_domain():
+    call_command("load_demo", verbosity=0)
+    first = _counts()
+    for label in (
+        "orgs.Grid",
+        "orgs.Enterprise",
+        "plans.PlanNode",
+        "cases.Case",
+        "fieldwork.Wish",
+        "projects.Project",
+        "cockpit.CaseStat",
+    ):
+        assert first.get(label, 0) > 0, f"the demo has no {label}"
+    assert 120 <= first["orgs.Grid"] <= 180
+    call_command("load_demo", verbosity=0)
+    second = _counts()
+    changed = {k: (first[k], second[k]) for k in first if first[k] != second[k]}
+    # Notifications and queued tasks from periodic side effects are not demo data.
+    changed = {k: v for k, v in changed.items() if not k.startswith(("notifications.",))}
+    assert not changed, f"a second load_demo changed row counts: {changed}"
