@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from shanzhi.cases import conf
@@ -41,11 +44,83 @@ class Decision:
         return "；".join(self.reasons)[:500]
 
 
-def clear_caches() -> None:
+# In-process reference data for intake (categories, departments, grids, the grid locator,
+# working-day deadlines): read per case, changed rarely. Each entry lives LOOKUP_SECONDS at
+# most (other processes' edits), and a save or delete in this process clears it at once.
+LOOKUP_SECONDS = 5
+_lookups: dict[str, tuple[float, Any]] = {}
+
+
+def clear_caches(*_args, **_kwargs) -> None:
     with _lock:
         _models.clear()
         _checked.clear()
         _rules.clear()
+        _lookups.clear()
+
+
+def _cached(key: str, build: Callable[[], Any]) -> Any:
+    now = time.monotonic()
+    hit = _lookups.get(key)
+    if hit is not None and now - hit[0] < LOOKUP_SECONDS:
+        return hit[1]
+    value = build()
+    _lookups[key] = (now, value)
+    return value
+
+
+def categories_by_code() -> dict[str, Category]:
+    """Active, live categories by code (with parent and default department loaded)."""
+    return _cached(
+        "categories",
+        lambda: {
+            c.code: c for c in Category.objects.filter(is_active=True).select_related("parent", "default_department")
+        },
+    )
+
+
+def category_by_pk(pk: int | None) -> Category | None:
+    if pk is None:
+        return None
+    by_pk = _cached("categories_pk", lambda: {c.pk: c for c in categories_by_code().values()})
+    return by_pk.get(pk) or Category.objects.filter(pk=pk).select_related("parent", "default_department").first()
+
+
+def _departments() -> dict[str, dict]:
+    def build():
+        rows = list(Department.objects.all())
+        return {"pk": {d.pk: d for d in rows}, "code": {d.code: d for d in rows}}
+
+    return _cached("departments", build)
+
+
+def department_by_pk(pk: int | None) -> Department | None:
+    return _departments()["pk"].get(pk) if pk is not None else None
+
+
+def department_by_code(code: str) -> Department | None:
+    return _departments()["code"].get(code)
+
+
+def grid_by_pk(pk: int | None) -> Grid | None:
+    if pk is None:
+        return None
+    grids = _cached("grids", lambda: {g.pk: g for g in Grid.objects.select_related("community")})
+    return grids.get(pk) or Grid.objects.filter(pk=pk).select_related("community").first()
+
+
+def workday_deadline(start, days: int):
+    """`workdays.deadline_after(start, workdays=days)`, memoised by local date (the result is
+    the end of a working day, so only the date matters)."""
+    from django.utils import timezone
+
+    from shanzhi.core import workdays
+
+    memo = _cached("deadlines", dict)
+    key = (timezone.localtime(start).date(), days)
+    if key not in memo:
+        memo[key] = workdays.deadline_after(start, workdays=days)
+    return memo[key]
 
 
 def classifier(target: str) -> TextClassifier | None:
@@ -82,19 +157,26 @@ def keyword_rules() -> list[tuple[list[str], int, int | None, str]]:
 
 
 def dispatch_desk() -> Department | None:
-    return Department.objects.filter(kind=Department.Kind.DISPATCH).order_by("sort_order", "pk").first()
+    return _cached(
+        "desk", lambda: Department.objects.filter(kind=Department.Kind.DISPATCH).order_by("sort_order", "pk").first()
+    )
 
 
 def _fmt_terms(pred: Prediction) -> str:
     return "、".join(t for t, _c in pred.reason_terms[:4])
 
 
+def grid_locator():
+    """The orgs grid locator, re-checked for grid changes at most every LOOKUP_SECONDS."""
+    from shanzhi.orgs.selectors import grid_locator as build
+
+    return _cached("locator", build)
+
+
 def locate(lon: float | None, lat: float | None) -> Grid | None:
     if lon is None or lat is None:
         return None
-    from shanzhi.orgs.services import locate_grid
-
-    return locate_grid(lon, lat)
+    return grid_by_pk(grid_locator().locate(lon, lat))
 
 
 def route(
@@ -131,7 +213,7 @@ def route(
         model = classifier(RoutingModel.Target.CATEGORY)
         if model is not None:
             pred = model.predict(text)
-            cat = Category.objects.filter(code=pred.label, is_active=True).first()
+            cat = categories_by_code().get(pred.label)
             if cat is not None:
                 d.suggested_category = cat
                 if pred.confidence >= min_conf:
@@ -146,21 +228,21 @@ def route(
     for keywords, dept_id, cat_id, name in keyword_rules():
         hit = next((k for k in keywords if k and k in text), None)
         if hit:
-            d.department = Department.objects.filter(pk=dept_id).first()
+            d.department = department_by_pk(dept_id)
             d.routed_by = Case.RoutedBy.RULE
             d.confidence = 1.0
             if cat_id and d.category is None:
-                d.category = Category.objects.filter(pk=cat_id).first()
+                d.category = category_by_pk(cat_id)
             d.reasons.append(_("keyword rule “%(r)s”: “%(k)s”") % {"r": name, "k": hit})
             break
     if d.department is None and d.category is not None and d.category.default_department_id:
-        d.department = d.category.default_department
+        d.department = department_by_pk(d.category.default_department_id) or d.category.default_department
         d.routed_by = Case.RoutedBy.CATEGORY
         d.reasons.append(_("default department of category %(c)s") % {"c": d.category})
     if d.department is None:
         model = classifier(RoutingModel.Target.DEPARTMENT)
         pred = model.predict(text) if model is not None and text else None
-        dept = Department.objects.filter(code=pred.label).first() if pred else None
+        dept = department_by_code(pred.label) if pred else None
         if pred is None:
             d.confident = False
             d.reasons.append(_("no trained routing model yet"))
@@ -191,3 +273,14 @@ def route(
             d.reasons.append(_("suggested department: %(d)s") % {"d": suggestion.name})
         d.reasons.append(_("sent to the dispatch desk"))
     return d
+
+
+def _connect_invalidation() -> None:
+    from shanzhi.core.models import CalendarOverride
+
+    for model in (Category, Department, Grid, KeywordRule, RoutingModel, CalendarOverride):
+        post_save.connect(clear_caches, sender=model, dispatch_uid=f"cases-router-{model.__name__}")
+        post_delete.connect(clear_caches, sender=model, dispatch_uid=f"cases-router-del-{model.__name__}")
+
+
+_connect_invalidation()

@@ -79,7 +79,7 @@ def compute_deadline(
     )
     if kind == Case.Kind.ENTERPRISE:
         days = min(days, int(conf.get("cases.enterprise_deadline_workdays")))
-    return workdays.deadline_after(start, workdays=days)
+    return router.workday_deadline(start, days)
 
 
 def _validate_location(longitude, latitude) -> tuple[float | None, float | None]:
@@ -151,6 +151,50 @@ def _event(
     is_public: bool = True,
     at: datetime.datetime | None = None,
 ) -> CaseEvent:
+    ev = _event_row(
+        case,
+        action=action,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data,
+        is_public=is_public,
+        at=at,
+    )
+    ev.save(force_insert=True)
+    return ev
+
+
+_FK_FIELDS = ["category", "grid", "community", "department", "enterprise", "leader", "reporter", "origin_type"]
+
+
+def _audit_row(*, actor, action: str, obj, changes: dict, note: str = "") -> AuditEvent:
+    """An unsaved audit row like `core.services.audit_log` writes (for bulk_create)."""
+    return AuditEvent(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        changes=core_services._jsonable(changes or {}),
+        note=note,
+        ip_address=core_services._client_ip(),
+    )
+
+
+def _event_row(
+    case: Case,
+    *,
+    action: str,
+    actor,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    data: dict | None = None,
+    is_public: bool = True,
+    at: datetime.datetime | None = None,
+) -> CaseEvent:
     label = ""
     if actor is None:
         label = SYSTEM_LABEL
@@ -158,7 +202,7 @@ def _event(
         label = str(actor.department)
     elif getattr(actor, "community_id", None):
         label = str(actor.community)
-    return CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
         at=at or timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
@@ -258,6 +302,7 @@ def case_create(
     priority: int | None = None,
     leader=None,
     received_at: datetime.datetime | None = None,
+    key_checked: bool = False,
 ) -> Case:
     """Create a case from any channel: validate, route (unless grid and department are given),
     set the deadline on working days, store photos without metadata, write the timeline.
@@ -265,7 +310,7 @@ def case_create(
     A retry with the same `idempotency_key` returns the case the first call created.
     Raises ValidationError (→ 400) for bad input; nothing is stored then.
     """
-    if idempotency_key:
+    if idempotency_key and not key_checked:  # key_checked: the caller just looked it up
         existing = Case.all_objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
@@ -417,31 +462,96 @@ def _case_create(
         start=now, nature=nature, kind=kind, category=category, workdays_override=deadline_workdays
     )
     case.updated_by = case.created_by
-    case.full_clean(exclude=["created_by", "updated_by", "deleted_by", "code"])
-    case.save()
-    ev = _event(
-        case,
-        action="create",
-        actor=actor,
-        to_status=case.status,
-        at=now,
-        note=_("Received via %(s)s.") % {"s": case.get_source_display()},
-        data={"routing": case.routing_reason},
-    )
-    _attach(case, photos, actor=actor, event=ev)
-    core_services.audit_log(
-        actor=actor, action=AuditEvent.Action.CREATE, obj=case, changes=core_services.snapshot(case)
-    )
+    # Foreign keys are objects we hold (validated by the caller or from the router's cache):
+    # no existence query for each. Uniqueness (code, idempotency key) is the database's job.
+    case.clean_fields(exclude=["created_by", "updated_by", "deleted_by", "code", *_FK_FIELDS])
+    case.clean()
     # Confident routing dispatches at once (Beijing: within minutes); otherwise the desk decides.
-    if decision.confident and case.department_id and conf.get("cases.auto_dispatch"):
-        _apply(
-            case,
-            "dispatch",
-            actor=None,
-            note=_("Dispatched automatically: %(r)s") % {"r": case.routing_reason},
-            params={"department": case.department, "auto": True},
+    # Folded into the creation: one INSERT in the received → dispatched state, the same two
+    # timeline events and audit rows the separate "dispatch" transition writes.
+    dispatch = bool(
+        decision.confident
+        and case.department_id
+        and case.department.kind != "dispatch"
+        and conf.get("cases.auto_dispatch")
+    )
+    dispatch_changes: dict[str, Any] = {}
+    if dispatch:
+        dispatch_changes = {
+            "department": case.department,
+            "dispatched_at": now if received_at is None else timezone.now(),
+            "signed_at": None,
+            "signed_on_time": None,
+            "sign_deadline": None,
+        }
+        dispatch_changes["sign_deadline"] = workdays.deadline_after(
+            dispatch_changes["dispatched_at"], workhours=int(conf.get("cases.sign_workhours"))
         )
-    transaction.on_commit(lambda: _notify(case.pk, "create"))
+        for k, v in dispatch_changes.items():
+            setattr(case, k, v)
+        case.status = Case.Status.DISPATCHED
+        case.version = 2
+        case.updated_by = None  # the system dispatched it
+    case.save(force_insert=True)
+    created = snapshot_created = core_services.snapshot(case)
+    if dispatch:  # the audit row of the creation shows the case as received, as before
+        snapshot_created = {
+            **created,
+            "status": Case.Status.RECEIVED,
+            "version": 1,
+            "dispatched_at": None,
+            "sign_deadline": None,
+            "updated_by": case.created_by_id,
+        }
+    events = [
+        _event_row(
+            case,
+            action="create",
+            actor=actor,
+            to_status=Case.Status.RECEIVED,
+            at=now,
+            note=_("Received via %(s)s.") % {"s": case.get_source_display()},
+            data={"routing": case.routing_reason},
+        )
+    ]
+    audits = [_audit_row(actor=actor, action=AuditEvent.Action.CREATE, obj=case, changes=snapshot_created)]
+    if dispatch:
+        note = _("Dispatched automatically: %(r)s") % {"r": case.routing_reason}
+        at = dispatch_changes["dispatched_at"]
+        events.append(
+            _event_row(
+                case,
+                action="dispatch",
+                actor=None,
+                from_status=Case.Status.RECEIVED,
+                to_status=Case.Status.DISPATCHED,
+                note=note,
+                data={"department": case.department.name},
+                at=at,
+            )
+        )
+        audits.append(
+            _audit_row(
+                actor=None,
+                action=AuditEvent.Action.TRANSITION,
+                obj=case,
+                changes={
+                    "action": "dispatch",
+                    "status": [Case.Status.RECEIVED, Case.Status.DISPATCHED],
+                    **dispatch_changes,
+                },
+                note=note,
+            )
+        )
+    CaseEvent.objects.bulk_create(events)
+    AuditEvent.objects.bulk_create(audits)
+    if photos:
+        _attach(case, photos, actor=actor, event=events[0])
+    if dispatch:
+        pk = case.pk
+        transaction.on_commit(lambda: _notify(pk, "dispatch"))
+        if case.origin_type_id:
+            transaction.on_commit(lambda: _origin_hook(pk, "dispatch"))
     return case
 
 

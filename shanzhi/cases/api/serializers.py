@@ -119,12 +119,24 @@ class CaseSerializer(MaskedSerializerMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CachedCategoryField(serializers.SlugRelatedField):
+    """A category by code from the router's in-process cache (no query per request)."""
+
+    def to_internal_value(self, data):
+        from shanzhi.cases import router
+
+        cat = router.categories_by_code().get(str(data)) if isinstance(data, (str, int)) else None
+        if cat is not None:
+            return cat
+        return super().to_internal_value(data)
+
+
 class CaseCreateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=4000, allow_blank=False, trim_whitespace=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(choices=Case.Kind.choices, default=Case.Kind.REQUEST)
     nature = serializers.ChoiceField(choices=Case.Nature.choices, required=False)
-    category = serializers.SlugRelatedField(
+    category = CachedCategoryField(
         slug_field="code",
         queryset=Category.objects.filter(is_active=True),
         required=False,

@@ -70,7 +70,9 @@ class CaseViewSet(
         grid = d.get("grid")
         if grid is not None and not type(grid).objects.restrict(request.user).filter(pk=grid.pk).exists():
             raise serializers.ValidationError({"grid": "outside your scope"})
-        case = services.case_create(actor=request.user, source=Case.Source.API, idempotency_key=key or None, **d)
+        case = services.case_create(
+            actor=request.user, source=Case.Source.API, idempotency_key=key or None, key_checked=True, **d
+        )
         return Response(s.CaseSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TransitionSerializer, responses={200: s.CaseSerializer})
