@@ -6,6 +6,7 @@ never a silent wrong assignment.
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from collections.abc import Callable
@@ -117,9 +118,17 @@ def workday_deadline(start, days: int):
     from shanzhi.core import workdays
 
     memo = _cached("deadlines", dict)
-    key = (timezone.localtime(start).date(), days)
+    local = timezone.localtime(start)
+    key = (local.date(), days)
     if key not in memo:
-        memo[key] = workdays.deadline_after(start, workdays=days)
+        # workdays.add_workdays, with the calendar overrides read once per cache period
+        overrides = _cached("overrides", workdays._overrides)
+        day, remaining = local.date(), days
+        while remaining > 0:
+            day += datetime.timedelta(days=1)
+            if workdays.is_workday(day, overrides):
+                remaining -= 1
+        memo[key] = datetime.datetime.combine(day, workdays.WORKDAY_END, local.tzinfo)
     return memo[key]
 
 

@@ -118,3 +118,45 @@ def test_idempotent_api_retry_returns_the_first_case(api_for, org):
     services.case_create(actor=org.users["admin"], source="api", description="x", idempotency_key="api:zz")
     again = services.case_create(actor=org.users["admin"], source="api", description="y", idempotency_key="api:zz")
     assert again.description == "x"
+
+
+IMPORT_ROWS = [
+    {"description": "小区门口垃圾堆积", "category": "urban-garbage", "nature": "投诉", "longitude": "113.355",
+     "latitude": "22.515", "reporter_phone": "13900000001", "received_at": "2025-03-03 09:30"},
+    {"description": "社区医院排队太久", "category": "health-clinic", "longitude": "113.375", "latitude": "22.515",
+     "received_at": "2025-03-07 16:00", "reporter_name": "李女士"},
+    {"description": "无位置的求助", "category": "urban-other", "received_at": "2025-03-08 10:00"},
+    {"description": "位置在街道外", "category": "urban-garbage", "longitude": "100.0", "latitude": "30.0",
+     "kind": "enterprise", "received_at": "2025-03-04 11:00"},
+]  # fmt: skip
+
+SKIP = {"id", "code", "created_at", "updated_at", "dispatched_at", "sign_deadline"}  # the import's own time
+
+
+def _rows_of(source: str) -> list[dict]:
+    cases = Case.objects.filter(source=source).order_by("received_at").values()
+    out = []
+    for c in cases:
+        events = list(
+            CaseEvent.objects.filter(case_id=c["id"]).values("action", "to_status", "note", "data", "is_public")
+        )
+        row = {k: v for k, v in c.items() if k not in SKIP}
+        row["timed"] = (c["dispatched_at"] is not None, c["sign_deadline"] is not None)
+        out.append((row, events))
+    return out
+
+
+def test_fast_import_writes_the_same_rows_as_the_reference_path(org):
+    make_categories(org)
+    assert services.cases_import(rows=IMPORT_ROWS, actor=org.users["admin"], fast=False) == 4
+    reference = _rows_of("import")
+    Case.all_objects.update(source="web")
+    assert services.cases_import(rows=IMPORT_ROWS, actor=org.users["admin"], fast=True) == 4
+    fast = _rows_of("import")
+    assert len(fast) == 4 and [r[0]["status"] for r in fast].count("dispatched") == 2
+    for (ref_case, ref_events), (fast_case, fast_events) in zip(reference, fast, strict=True):
+        ref_case.pop("source"), fast_case.pop("source")
+        assert fast_case == ref_case
+        assert fast_events == ref_events
+    codes = list(Case.objects.values_list("code", flat=True))
+    assert len(set(codes)) == 8
