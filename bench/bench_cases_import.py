@@ -87,6 +87,9 @@ def main() -> None:
         f"{connection.vendor}: imported {n:,} cases in {dt:.2f} s = {n / dt:,.0f} cases/s "
         f"(validation, routing, deadlines, cases + timeline rows)"
     )
+    from shanzhi.cases import bulk
+
+    print("phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in bulk.last_timings.items()))
     if args.xlsx_rows:
         head = list(rows[0])
         data = build_xlsx(head, ([r[h] for h in head] for r in rows[: args.xlsx_rows]))

@@ -192,22 +192,38 @@ class Case(BaseModel):
         CLASSIFIER = "classifier", _("Text classifier")
         DISPATCH = "dispatch", _("Dispatch desk")
 
-    code = models.CharField(_("tracking code"), max_length=32, unique=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REQUEST, db_index=True)
+    # Indexes of the case table are chosen, not accumulated: every one costs each insert (bulk
+    # import, intake). Single-column indexes covered by a composite's leading column, PostgreSQL's
+    # `_like` twins (unique CharFields are Meta constraints instead) and low-selectivity columns
+    # (kind, booleans, audit references) have none. See Meta.indexes for what queries use.
+    code = models.CharField(_("tracking code"), max_length=32, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.WEB)
     title = models.CharField(_("title"), max_length=200, blank=True)
     description = models.TextField(_("description"))
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,  # (category, received_at)
     )
     nature = models.CharField(_("nature"), max_length=20, choices=Nature.choices, default=Nature.HELP)
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
-    )
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )  # (status, deadline)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
 
     grid = models.ForeignKey(
-        "orgs.Grid", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        "orgs.Grid",
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,  # (grid, received_at)
     )
     community = models.ForeignKey(
         "orgs.Community",
@@ -216,6 +232,7 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # (community, received_at)
     )
     department = models.ForeignKey(
         "orgs.Department",
@@ -224,6 +241,7 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # (department, received_at)
     )
     longitude = models.FloatField(_("longitude"), null=True, blank=True, validators=LON_VALIDATORS)
     latitude = models.FloatField(_("latitude"), null=True, blank=True, validators=LAT_VALIDATORS)
@@ -284,7 +302,13 @@ class Case(BaseModel):
     )
 
     origin_type = models.ForeignKey(
-        ContentType, verbose_name=_("origin type"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ContentType,
+        verbose_name=_("origin type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # (origin_type, origin_id)
     )
     origin_id = models.CharField(_("origin id"), max_length=64, blank=True)
     origin = GenericForeignKey("origin_type", "origin_id")
@@ -299,16 +323,17 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # nothing looks cases up by their suggestion
     )
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
-    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)  # unique: Meta
     is_whistle = models.BooleanField(_("whistle blown (吹哨)"), default=False)
 
     # The latest valid call-back (有效回访), kept on the case so that the three rates are one
     # aggregate over one table.
-    callback_valid = models.BooleanField(_("valid call-back"), default=False, db_index=True)
+    callback_valid = models.BooleanField(_("valid call-back"), default=False)
     callback_contacted = models.BooleanField(_("contacted"), null=True, blank=True)
     callback_resolved = models.BooleanField(_("resolved"), null=True, blank=True)
     callback_satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
@@ -320,6 +345,38 @@ class Case(BaseModel):
     public_rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     is_generated = models.BooleanField(_("generated demo data"), default=False)
+
+    # BaseModel's columns without its indexes: every live query has is_deleted = false (no
+    # selectivity), and cases are looked up by reception, not by creation or by who wrote them.
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    is_deleted = models.BooleanField(_("deleted"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
 
     objects = CaseManager()
 
@@ -335,7 +392,15 @@ class Case(BaseModel):
         ordering = ["-received_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        constraints = [
+            # Constraints rather than unique=True: PostgreSQL then makes no `_like` twin index.
+            models.UniqueConstraint(fields=["code"], name="cases_case_code_uniq"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="cases_case_idempotency_key_uniq"),
+        ]
+        # Kept single-column: received_at (default order, date ranges, today's count), deadline
+        # (overdue ranges), reporter / enterprise / leader / merged_into (their pages).
         indexes = [
+            # Deadline job and status filters; status alone is its leading column.
             models.Index(fields=["status", "deadline"]),
             models.Index(fields=["category", "received_at"]),
             models.Index(fields=["department", "received_at"]),
@@ -382,7 +447,8 @@ class CaseEvent(models.Model):
     """The append-only timeline of a case: who, when, what, why, with attachments."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(_("at"), db_index=True)
+    # Timelines are read by case (case_id index) only: no index on at / action / actor.
+    at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -390,9 +456,10 @@ class CaseEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(_("acting unit"), max_length=100, blank=True)
-    action = models.CharField(_("action"), max_length=30, db_index=True)
+    action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
