@@ -540,11 +540,13 @@ def _import_fast(values: list[list], constants: dict, *, now, actor_id, label: s
     event_const = _constant_columns(CaseEvent, ("case_id", "to_status"), event, now)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
+            # One text value back rather than 100,000 rows (the ids are only written back as text).
             cur.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                "SELECT string_agg(v::text, ',' ORDER BY v) FROM "
+                "(SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS v FROM generate_series(1, %s)) AS s",
                 [Case._meta.db_table, len(values)],
             )
-            new_ids = [str(r[0]) for r in cur.fetchall()]
+            new_ids = cur.fetchone()[0].split(",")
             cols = ", ".join(
                 qn(c) for c in ("id", *(Case._meta.get_field(n.removesuffix("_id")).column for n in CASE_COLUMNS))
             )

@@ -160,3 +160,196 @@ def test_fast_import_writes_the_same_rows_as_the_reference_path(org):
         assert fast_events == ref_events
     codes = list(Case.objects.values_list("code", flat=True))
     assert len(set(codes)) == 8
+
+
+def _ordered(source: str) -> list[tuple[dict, list]]:
+    """The import's cases in id order with their timeline rows (ids and per-run values left out)."""
+    out = []
+    for c in Case.objects.filter(source=source).order_by("id").values():
+        events = list(
+            CaseEvent.objects.filter(case_id=c["id"])
+            .order_by("id")
+            .values("action", "to_status", "note", "data", "is_public", "actor_id")
+        )
+        row = {k: v for k, v in c.items() if k not in SKIP | {"source"}}
+        row["timed"] = (c["dispatched_at"] is not None, c["sign_deadline"] is not None)
+        out.append((row, events))
+    return out
+
+
+AWKWARD_ROWS = [
+    {"诉求内容": "第一行\t制表符\n换行\\反斜杠 'quote' 50% \r", "分类编码": "urban-garbage", "性质": "举报",
+     "经度": 113.355, "纬度": 22.515, "受理时间": "2025-03-07 09:00", "标题": "同一时间 A", "地址": "路\t口"},
+    {"诉求内容": "同一时间的第二行", "分类编码": "urban-fast", "经度": "113.355", "纬度": "22.515",
+     "受理时间": "2025/03/07 09:00", "标题": "同一时间 B", "姓名": "王\\先生", "电话": 13900000002},
+    {"诉求内容": "更早的一行", "分类编码": "health-clinic", "类型": "enterprise", "受理时间": "2025-03-01T08:00:00+08:00"},
+    {"诉求内容": "没有受理时间，也没有分类"},
+    {"诉求内容": "同一时间的第三行", "分类编码": "urban-fast", "受理时间": "2025-03-07 09:00"},
+]  # fmt: skip
+
+
+def test_fast_import_matches_reference_on_awkward_rows(org):
+    """Aliases, special characters (COPY escaping), ties in reception time, working-hour and
+    enterprise deadlines, rows without time or category: the fast path writes what the
+    reference path writes, in the same order."""
+    import datetime
+
+    from django.utils import timezone
+
+    cats = make_categories(org)
+    Category.objects.create(
+        code="urban-fast", name="紧急\t类", parent=cats["top"], default_department=org.departments["urban"],
+        deadline_workhours=4, priority=4,
+    )  # fmt: skip
+    admin = org.users["admin"]
+    assert services.cases_import(rows=AWKWARD_ROWS, actor=admin, fast=False) == 5
+    reference = _ordered("import")
+    Case.all_objects.update(source="web")
+    assert services.cases_import(rows=AWKWARD_ROWS, actor=admin, fast=True) == 5
+    fast = _ordered("import")
+    assert [r[0]["title"] for r in fast][1:4] == ["同一时间 A", "同一时间 B", "同一时间的第三行"]
+    assert fast[1][0]["description"] == AWKWARD_ROWS[0]["诉求内容"].strip() and fast[1][0]["address"] == "路\t口"
+    assert fast[1][0]["routing_reason"].endswith(": 城乡建设 / 垃圾清运")
+    # The row without a time is received at the import's own time (last, after 2025).
+    for case, _e in (reference[-1], fast[-1]):
+        assert case["description"] == "没有受理时间，也没有分类"
+        assert abs(case["received_at"] - timezone.now()) < datetime.timedelta(hours=1)
+        for key in ("received_at", "deadline", "received_month"):
+            case.pop(key)
+    for (ref_case, ref_events), (fast_case, fast_events) in zip(reference, fast, strict=True):
+        assert fast_case == ref_case
+        assert fast_events == ref_events and fast_events[0]["actor_id"] == admin.pk
+
+
+def test_import_writes_cases_in_order_of_reception(org):
+    """Ids (and so the time-keyed indexes) grow with the reception time; equal times keep the
+    file's order; each timeline row follows its case's order."""
+    make_categories(org)
+    times = ["2025-03-05 10:00", "2025-03-01 10:00", "2025-03-05 10:00", "2025-02-01 10:00", "2025-03-01 10:00"]
+    rows = [{"description": f"第{i}行", "category": "urban-garbage", "received_at": t} for i, t in enumerate(times)]
+    services.cases_import(rows=rows, actor=org.users["admin"])
+    cases = list(Case.objects.order_by("id").values_list("description", "id"))
+    assert [d for d, _i in cases] == ["第3行", "第1行", "第4行", "第0行", "第2行"]
+    events = list(CaseEvent.objects.order_by("id").values_list("case_id", flat=True))
+    assert events == [i for _d, i in cases]
+
+
+def test_tracking_codes_are_drawn_uniformly_and_distinct(monkeypatch):
+    import datetime
+    import secrets
+
+    from shanzhi.cases import bulk
+    from shanzhi.cases.services import CODE_ALPHABET
+
+    day = datetime.date(2025, 3, 7)
+    codes = bulk.new_codes([day] * 20_000, "SZ")
+    assert len(set(codes)) == 20_000
+    assert all(c.startswith("SZ250307") and len(c) == 16 for c in codes)
+    for pos in range(8, 16):  # every position takes every character, none favoured much
+        counts = {ch: 0 for ch in CODE_ALPHABET}
+        for c in codes:
+            counts[c[pos]] += 1
+        assert min(counts.values()) > 20_000 / 31 * 0.8 and max(counts.values()) < 20_000 / 31 * 1.2
+    # A draw that repeats itself: the import still gets distinct codes.
+    real = secrets.token_bytes
+    monkeypatch.setattr(secrets, "token_bytes", lambda n: bytes(n) if n > 8 else real(n))
+    again = bulk.new_codes([day] * 3, "SZ")
+    assert len(set(again)) == 3 and again[0] == "SZ250307" + CODE_ALPHABET[0] * 8
+
+
+def test_copy_lines_escape_text_and_render_nulls_and_times():
+    import datetime
+
+    from django.utils import timezone
+
+    from shanzhi.cases import bulk
+
+    at = timezone.make_aware(datetime.datetime(2025, 3, 7, 9, 0))
+    values = dict.fromkeys(bulk.CASE_COLUMNS)
+    values.update(code="SZ1", kind="hotline", title="a\tb", description="x\\y\nz\r", status="received", priority=2)
+    values.update(received_at=at, deadline=at, received_month=at.date(), longitude=113.5, grid_id=7)
+    values.update(nature="help", address="", reporter_name="", reporter_phone="", routed_by="", routing_reason="r")
+    (lines,) = bulk._copy_lines([[values[c] for c in bulk.CASE_COLUMNS]])
+    fields = lines[0].split("\t")
+    assert len(fields) == len(bulk.CASE_COLUMNS)
+    got = dict(zip(bulk.CASE_COLUMNS, fields, strict=True))
+    assert got["title"] == "a\\tb" and got["description"] == "x\\\\y\\nz\\r"
+    assert got["category_id"] == "\\N" and got["routing_confidence"] == "\\N" and got["grid_id"] == "7"
+    assert got["received_at"] == at.isoformat() and got["received_month"] == "2025-03-07"
+    assert got["longitude"] == "113.5" and got["dispatched_at"] == "\\N"
+
+
+# Index audit: the queries that must stay indexed (EXPLAIN on the database in use).
+def _plan(qs) -> str:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")  # tiny test tables: show what could be used
+    return qs.explain()
+
+
+def _uses_index(plan: str, *, search: bool) -> bool:
+    """An index is used; with `search`, to find the rows (a range or equality on its leading
+    columns), not only to walk the table in order."""
+    if connection.vendor == "postgresql":
+        if "Seq Scan on cases_case" in plan or "Index" not in plan:
+            return False
+        return not search or "Index Cond" in plan
+    lines = [ln for ln in plan.splitlines() if " cases_case " in ln + " "]
+    if not lines or not all("USING" in ln and "INDEX" in ln for ln in lines):
+        return False
+    return not search or all("SEARCH" in ln for ln in lines)
+
+
+def test_case_queries_still_use_an_index(org):
+    import datetime
+
+    from django.utils import timezone
+
+    from shanzhi.cockpit import rollup
+
+    now = timezone.now()
+    day = now.replace(hour=0, minute=0)
+    live = Case.objects.all()
+    queries = {
+        "list": live.order_by("-received_at", "-id")[:25],
+        "list by status": live.filter(status="dispatched").order_by("-received_at", "-id")[:25],
+        "list by kind": live.filter(kind="hotline").order_by("-received_at", "-id")[:25],
+        "scope department": live.filter(department_id=1).order_by("-received_at", "-id")[:25],
+        "scope community": live.filter(community_id=1).order_by("-received_at", "-id")[:25],
+        "scope grid": live.filter(grid_id=1).order_by("-received_at", "-id")[:25],
+        "list by category": live.filter(category_id=1).order_by("-received_at", "-id")[:25],
+        "deadline job": live.open()
+        .exclude(status=Case.Status.SUSPENDED)
+        .filter(warned_at__isnull=True, deadline__gt=now, deadline__lte=now + datetime.timedelta(hours=4)),
+        "status and deadline": live.filter(status="dispatched", deadline__lt=now),
+        "idempotency key": Case.all_objects.filter(idempotency_key="api:k"),
+        "tracking code": live.filter(code="SZ250307ABCDEFGH"),
+        # rollup.dirty_months also asks DISTINCT, which SQLite then answers by walking the
+        # received_at index; without it the (updated_at, received_at) index covers the query.
+        "rollup watermark": Case.all_objects.filter(updated_at__gte=now).order_by().values("received_at"),
+        "today": live.filter(community_id=1, received_at__gte=day, received_at__lt=day + datetime.timedelta(days=1)),
+        "today (all)": live.filter(received_at__gte=day, received_at__lt=day + datetime.timedelta(days=1)),
+        "rollup month": live.filter(received_at__gte=day, received_at__lt=day + datetime.timedelta(days=31)),
+    }
+    plans = {name: _plan(qs) for name, qs in queries.items()}
+    print("\n".join(f"{name}: {' | '.join(p.splitlines())}" for name, p in plans.items()))
+    ordered_only = {"list", "list by kind"}  # ORDER BY received_at LIMIT 25: the walk is the plan
+    bad = {name: p for name, p in plans.items() if not _uses_index(p, search=name not in ordered_only)}
+    assert not bad, bad
+    assert rollup.dirty_months(now, now, now) == set()
+
+
+def test_redundant_case_indexes_are_gone():
+    with connection.cursor() as cur:
+        found = connection.introspection.get_constraints(cur, Case._meta.db_table)
+    indexed = {tuple(c["columns"]) for c in found.values() if c["index"] or c["unique"]}
+    for covered in [("status",), ("category_id",), ("department_id",), ("community_id",), ("grid_id",),
+                    ("kind",), ("callback_valid",), ("is_deleted",), ("created_at",), ("created_by_id",),
+                    ("origin_type_id",)]:  # fmt: skip
+        assert covered not in indexed, covered
+    for kept in [("status", "deadline"), ("received_at",), ("deadline",), ("updated_at", "received_at"),
+                 ("code",), ("idempotency_key",), ("grid_id", "received_at"), ("reporter_id",)]:  # fmt: skip
+        assert kept in indexed, kept
+    assert all(not name.endswith("_like") for name in found)
+    uniques = {tuple(c["columns"]) for c in found.values() if c["unique"]}
+    assert {("code",), ("idempotency_key",)} <= uniques
