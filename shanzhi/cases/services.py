@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import math
@@ -220,13 +221,19 @@ def _event_row(
     )
 
 
-def _attach(case: Case, photos: Sequence, *, actor, event: CaseEvent | None = None, is_public: bool = True) -> None:
+def _clean_photos(photos: Sequence) -> list[tuple[ContentFile, str]]:
+    """Check and re-encode photos (metadata stripped) — before any transaction is opened."""
     limit = int(conf.get("cases.max_photos"))
     photos = [p for p in photos if p]
     if len(photos) > limit:
         raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": limit}})
-    for upload in photos:
-        content, ctype = clean_photo(upload)
+    return [clean_photo(upload) for upload in photos]
+
+
+def _store_photos(
+    case: Case, cleaned: Sequence[tuple[ContentFile, str]], *, actor, event=None, is_public: bool = True
+) -> None:
+    for content, ctype in cleaned:
         CaseAttachment.objects.create(
             case=case,
             event=event,
@@ -236,6 +243,10 @@ def _attach(case: Case, photos: Sequence, *, actor, event: CaseEvent | None = No
             is_public=is_public,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
+
+
+def _attach(case: Case, photos: Sequence, *, actor, event: CaseEvent | None = None, is_public: bool = True) -> None:
+    _store_photos(case, _clean_photos(photos), actor=actor, event=event, is_public=is_public)
 
 
 def likely_duplicates(case: Case, limit: int = 5) -> list[Case]:
@@ -306,55 +317,66 @@ def case_create(
     priority: int | None = None,
     leader=None,
     received_at: datetime.datetime | None = None,
-    key_checked: bool = False,
 ) -> Case:
     """Create a case from any channel: validate, route (unless grid and department are given),
     set the deadline on working days, store photos without metadata, write the timeline.
 
-    A retry with the same `idempotency_key` returns the case the first call created.
+    A retry with the same `idempotency_key` returns the case the first call created: the key is
+    unique in the database, so the retry's INSERT fails and the first case is read instead (no
+    lookup before every submission; retries are rare). A new case has `was_created` set.
     Raises ValidationError (→ 400) for bad input; nothing is stored then.
     """
-    if idempotency_key and not key_checked:  # key_checked: the caller just looked it up
-        existing = Case.all_objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
+    # Everything that only reads (validation, routing, deadlines, photo re-encoding) happens
+    # before the transaction: on SQLite a write transaction holds the database's one write
+    # lock, so it should last no longer than the INSERTs themselves.
+    prepared = _case_prepare(
+        actor=actor,
+        description=description,
+        source=source,
+        kind=kind,
+        title=title,
+        category=category,
+        nature=nature,
+        longitude=longitude,
+        latitude=latitude,
+        address=address,
+        grid=grid,
+        department=department,
+        deadline=deadline,
+        deadline_workdays=deadline_workdays,
+        origin=origin,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        enterprise=enterprise,
+        photos=photos,
+        idempotency_key=idempotency_key or None,
+        auto_route=auto_route,
+        priority=priority,
+        leader=leader,
+        received_at=received_at,
+    )
     try:
         with transaction.atomic():
-            return _case_create(
-                actor=actor,
-                description=description,
-                source=source,
-                kind=kind,
-                title=title,
-                category=category,
-                nature=nature,
-                longitude=longitude,
-                latitude=latitude,
-                address=address,
-                grid=grid,
-                department=department,
-                deadline=deadline,
-                deadline_workdays=deadline_workdays,
-                origin=origin,
-                reporter_name=reporter_name,
-                reporter_phone=reporter_phone,
-                enterprise=enterprise,
-                photos=photos,
-                idempotency_key=idempotency_key or None,
-                auto_route=auto_route,
-                priority=priority,
-                leader=leader,
-                received_at=received_at,
-            )
+            case = _case_write(prepared, actor=actor)
     except IntegrityError:
         if idempotency_key:
             existing = Case.all_objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:  # a concurrent retry won the race
+            if existing is not None:  # a retry, or a concurrent one that won the race
                 return existing
         raise
+    case.was_created = True
+    return case
 
 
-def _case_create(
+@dataclasses.dataclass
+class _Prepared:
+    case: Case
+    now: datetime.datetime
+    photos: list
+    dispatch_changes: dict | None  # set when confident routing dispatches at once
+
+
+def _case_prepare(
     *,
     actor,
     description,
@@ -380,7 +402,7 @@ def _case_create(
     priority,
     leader,
     received_at,
-) -> Case:
+) -> _Prepared:
     description = (description or "").strip()
     errors: dict[str, str] = {}
     if not description:
@@ -396,8 +418,7 @@ def _case_create(
     if errors:
         raise ValidationError(errors)
     lon, lat = _validate_location(longitude, latitude)
-    if len([p for p in photos if p]) > int(conf.get("cases.max_photos")):
-        raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": int(conf.get("cases.max_photos"))}})
+    cleaned_photos = _clean_photos(photos)
     now = received_at or timezone.now()
     nature = nature or Case.Nature.HELP
     text = f"{title} {description}".strip()
@@ -496,6 +517,13 @@ def _case_create(
         case.status = Case.Status.DISPATCHED
         case.version = 2
         case.updated_by = None  # the system dispatched it
+    return _Prepared(case=case, now=now, photos=cleaned_photos, dispatch_changes=dispatch_changes if dispatch else None)
+
+
+def _case_write(prepared: _Prepared, *, actor) -> Case:
+    """The INSERTs of one new case: the row, its timeline, audit rows, photos and notices."""
+    case, now, dispatch_changes = prepared.case, prepared.now, prepared.dispatch_changes
+    dispatch = dispatch_changes is not None
     case.save(force_insert=True)
     created = snapshot_created = core_services.snapshot(case)
     if dispatch:  # the audit row of the creation shows the case as received, as before
@@ -549,12 +577,12 @@ def _case_create(
         )
     CaseEvent.objects.bulk_create(events)
     AuditEvent.objects.bulk_create(audits)
-    if photos:
-        _attach(case, photos, actor=actor, event=events[0])
+    if prepared.photos:
+        _store_photos(case, prepared.photos, actor=actor, event=events[0])
     if dispatch:
-        pk = case.pk
-        transaction.on_commit(lambda: _notify(pk, "dispatch"))
+        _notify(case, "dispatch")  # inbox rows in the same transaction as the case
         if case.origin_type_id:
+            pk = case.pk
             transaction.on_commit(lambda: _origin_hook(pk, "dispatch"))
     return case
 
@@ -590,6 +618,8 @@ def capabilities(actor, case: Case) -> set[str]:
         caps.add(workflow.SUMMONER)
         if _locally_handled(case):
             caps.add(workflow.HANDLE)
+        if case.created_by_id == actor.pk:  # their own finding: they check the result on site
+            caps.add(workflow.REPORTER)
     return caps
 
 
@@ -919,9 +949,9 @@ def _apply(
         changes={"action": action, "status": [before, after], **{k: v for k, v in changed.items() if k != "status"}},
         note=note,
     )
-    pk = case.pk
-    transaction.on_commit(lambda: _notify(pk, action))
+    _notify(case, action)
     if case.origin_type_id:
+        pk = case.pk
         transaction.on_commit(lambda: _origin_hook(pk, action))
     return case
 
@@ -1063,53 +1093,48 @@ def case_update_details(*, case: Case, actor, expected_version: int | None = Non
 # ----------------------------------------------------------------------------- notifications
 
 
-def _notify(pk: int, action: str) -> None:
-    # After the case's commit: one transaction for all the inbox rows (one commit, not one per row).
-    with transaction.atomic():
-        _notify_now(pk, action)
-
-
-def _notify_now(pk: int, action: str) -> None:
+def _notify(case: Case, action: str) -> None:
+    """Inbox rows for the people who must act, written in the caller's transaction: the case's
+    change and its notices commit together (one commit; nothing is announced for a change that
+    rolled back). Delivery through SMS/WeChat gateways, if any, runs in the task worker after
+    the commit."""
     from shanzhi.accounts.models import User
     from shanzhi.notifications.services import notification_send
 
-    case = Case.objects.filter(pk=pk).select_related("department", "community").first()
-    if case is None:
-        return
+    def users(**filters) -> list:
+        return list(User.objects.filter(is_active=True, **filters).only("pk"))
+
     url = case.get_absolute_url()
     recipients: list = []
     title = ""
-    if action in ("dispatch", "reassign", "reopen", "rework") and case.department_id:
-        recipients = list(User.objects.filter(role="dept", department_id=case.department_id, is_active=True))
-        if case.department_id is None and case.community_id:
-            recipients = list(User.objects.filter(role="community", community_id=case.community_id))
+    if action in ("dispatch", "reassign", "reopen", "rework"):
+        if case.department_id:
+            recipients = users(role="dept", department_id=case.department_id)
+        elif case.community_id:  # handled by the community itself
+            recipients = users(role="community", community_id=case.community_id)
         title = _("New case to handle: %(c)s") % {"c": case.code}
     elif action == "whistle":
         ids = list(case.summons.values_list("department_id", flat=True))
-        recipients = list(User.objects.filter(role="dept", department_id__in=ids, is_active=True))
+        recipients = users(role="dept", department_id__in=ids)
         title = _("Your department is summoned (吹哨报到): %(c)s") % {"c": case.code}
     elif action in ("warn", "escalate", "supervise"):
-        recipients = (
-            list(User.objects.filter(role="dept", department_id=case.department_id, is_active=True))
-            if case.department_id
-            else []
-        )
+        recipients = users(role="dept", department_id=case.department_id) if case.department_id else []
         if (action == "escalate" and case.escalation_level >= 2) or action == "supervise":
-            recipients += list(User.objects.filter(role="leader", is_active=True))
+            recipients += users(role="leader")
         elif action == "escalate" and case.department_id and case.department.leader_id:
             recipients.append(case.department.leader)
         if action == "escalate" and case.community_id:
-            recipients += list(User.objects.filter(role="community", community_id=case.community_id, is_active=True))
+            recipients += users(role="community", community_id=case.community_id)
         title = {
             "warn": _("Deadline near: %(c)s"),
             "escalate": _("Overdue case escalated: %(c)s"),
             "supervise": _("督办 notice: %(c)s"),
         }[action] % {"c": case.code}
     elif action == "request_extension":
-        recipients = list(User.objects.filter(role="leader", is_active=True))
+        recipients = users(role="leader")
         title = _("Extension requested: %(c)s") % {"c": case.code}
     elif action == "return":
-        recipients = list(User.objects.filter(role="dept", department__kind="dispatch", is_active=True))
+        recipients = users(role="dept", department__kind="dispatch")
         title = _("Case returned: %(c)s") % {"c": case.code}
     elif action in ("reply", "close") and case.reporter_id:
         recipients = [case.reporter]

@@ -4,6 +4,7 @@ and answers errors with a 4xx and a message (never a 500 for bad input)."""
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -127,7 +128,30 @@ class MaskedSerializerMixin:
         return data
 
 
-class BaseModelSerializer(MaskedSerializerMixin, serializers.ModelSerializer):
+_NESTED_FIELDS = (serializers.BaseSerializer, serializers.ManyRelatedField)
+
+
+class CachedFieldsMixin:
+    """Build a ModelSerializer's fields once per class, then deep-copy them per instance.
+
+    DRF rebuilds every field from the model's metadata each time a ModelSerializer is
+    instantiated (about 2.5 ms for 45 fields: a tenth of a whole API request); it already
+    deep-copies *declared* fields, and does the same here for the built ones. Only for classes
+    whose fields do not depend on the request or instance (no overridden `get_fields`).
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        protos = cls.__dict__.get("_cached_field_prototypes")
+        if protos is None:
+            protos = super().get_fields()
+            cls._cached_field_prototypes = protos
+        # A plain field only needs its own binding (name, parent): a shallow copy is enough.
+        # Fields that hold bound children (nested serializers, many-related) are deep-copied.
+        return {name: copy.deepcopy(f) if isinstance(f, _NESTED_FIELDS) else copy.copy(f) for name, f in protos.items()}
+
+
+class BaseModelSerializer(CachedFieldsMixin, MaskedSerializerMixin, serializers.ModelSerializer):
     """Runs the model's own validation (full_clean) so the API refuses what forms refuse."""
 
     def validate(self, attrs):

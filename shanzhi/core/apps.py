@@ -65,3 +65,11 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         name_api_enums()
+        from django.db.models.signals import post_delete, post_save
+
+        from shanzhi.core.models import CalendarOverride
+        from shanzhi.core.workdays import clear_override_cache
+
+        # Any save of an override (admin, shell, import) clears the cached calendar at once.
+        post_save.connect(clear_override_cache, sender=CalendarOverride, dispatch_uid="core-calendar-save")
+        post_delete.connect(clear_override_cache, sender=CalendarOverride, dispatch_uid="core-calendar-delete")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
+import time
 
 import chinese_calendar
 
@@ -29,7 +30,18 @@ def _package_years() -> tuple[int, int]:
 _warned_years: set[int] = set()
 
 
+_LOCAL_TTL = 30.0  # seconds a process keeps its copy before asking the shared cache again
+_local: tuple[float, dict[datetime.date, bool]] | None = None
+
+
 def _overrides() -> dict[datetime.date, bool]:
+    """Override days, from a copy in this process (30 s), else the shared cache (5 min), else
+    the table. Saving an override in the admin clears both; other processes see it within the
+    shared cache's lifetime, as before."""
+    global _local  # noqa: PLW0603 (a per-process memo, replaced whole)
+    now = time.monotonic()
+    if _local is not None and _local[0] > now:
+        return _local[1]
     from django.core.cache import cache
 
     from shanzhi.core.models import CalendarOverride
@@ -38,12 +50,16 @@ def _overrides() -> dict[datetime.date, bool]:
     if data is None:
         data = {o.date.isoformat(): o.is_workday for o in CalendarOverride.objects.all()}
         cache.set("shanzhi:calendar-overrides", data, 300)
-    return {datetime.date.fromisoformat(k): v for k, v in data.items()}
+    result = {datetime.date.fromisoformat(k): v for k, v in data.items()}
+    _local = (now + _LOCAL_TTL, result)
+    return result
 
 
-def clear_override_cache() -> None:
+def clear_override_cache(*_args, **_kwargs) -> None:
+    global _local  # noqa: PLW0603
     from django.core.cache import cache
 
+    _local = None
     cache.delete("shanzhi:calendar-overrides")
 
 

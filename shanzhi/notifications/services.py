@@ -25,12 +25,12 @@ def notification_send(
 ) -> list[Notification]:
     """Put a message in each recipient's inbox; deliver it through the gateways of `channels`
     in the background once the surrounding transaction commits."""
-    created = []
-    for user in {u.pk: u for u in recipients if u is not None}.values():
-        n = Notification.objects.create(
-            recipient=user, title=title[:200], body=body, url=url, level=level, kind=kind, topic=topic
-        )
-        created.append(n)
+    created = Notification.objects.bulk_create(
+        Notification(recipient=user, title=title[:200], body=body, url=url, level=level, kind=kind, topic=topic)
+        for user in {u.pk: u for u in recipients if u is not None}.values()
+    )
+    channels = list(channels)
+    for n in created if channels else ():
         for channel in channels:
             ids = (n.pk, channel)
             transaction.on_commit(lambda ids=ids: deliver_notification.enqueue(*ids))

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from shanzhi.cases.models import Case, CaseEvent, CaseSummons, Category, KeywordRule
 from shanzhi.cases.workflow import ACTIONS
-from shanzhi.core.api import BaseModelSerializer, MaskedSerializerMixin
+from shanzhi.core.api import BaseModelSerializer, CachedFieldsMixin, MaskedSerializerMixin
 from shanzhi.orgs.models import Department, Enterprise, Grid
 
 COMMON = ["id", "created_at", "updated_at", "version"]
@@ -63,7 +63,7 @@ class CaseSummonsSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseSerializer(MaskedSerializerMixin, serializers.ModelSerializer):
+class CaseSerializer(CachedFieldsMixin, MaskedSerializerMixin, serializers.ModelSerializer):
     category_code = serializers.CharField(source="category.code", read_only=True, default=None)
     public_status = serializers.CharField(read_only=True)
 
@@ -131,7 +131,7 @@ class CachedCategoryField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(CachedFieldsMixin, serializers.Serializer):
     description = serializers.CharField(max_length=4000, allow_blank=False, trim_whitespace=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     kind = serializers.ChoiceField(choices=Case.Kind.choices, default=Case.Kind.REQUEST)

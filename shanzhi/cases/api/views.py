@@ -62,18 +62,15 @@ class CaseViewSet(
         key = d.pop("idempotency_key", "") or request.headers.get("Idempotency-Key", "")
         if key:
             key = f"api:{request.user.pk}:{key}"[:100]
-            existing = Case.all_objects.filter(idempotency_key=key).first()
-            if existing is not None:
-                return Response(
-                    s.CaseSerializer(existing, context={"request": request}).data, status=status.HTTP_200_OK
-                )
         grid = d.get("grid")
         if grid is not None and not type(grid).objects.restrict(request.user).filter(pk=grid.pk).exists():
             raise serializers.ValidationError({"grid": "outside your scope"})
-        case = services.case_create(
-            actor=request.user, source=Case.Source.API, idempotency_key=key or None, key_checked=True, **d
+        case = services.case_create(actor=request.user, source=Case.Source.API, idempotency_key=key or None, **d)
+        created = getattr(case, "was_created", False)  # else: a retry with a key already used
+        return Response(
+            s.CaseSerializer(case, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-        return Response(s.CaseSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TransitionSerializer, responses={200: s.CaseSerializer})
     @action(detail=True, methods=["post"])
