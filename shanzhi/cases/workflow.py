@@ -9,6 +9,8 @@ suspended case came from). `who` names the capabilities allowed to take the step
 - lead:      the street's leaders (approve extensions and suspensions, 督办)
 - summoner:  who may blow the whistle and rate the summoned departments (community, grid, dispatch)
 - summoned:  a department summoned to the case (报到, report its part)
+- reporter:  the grid worker who reported the case (their own patrol finding) checks the
+             result on site: verify, send back for rework (返工), close
 - system:    the periodic job (deadline warnings, escalation)
 
 `shanzhi.cases.services.case_transition` applies it: lock, check the table, the role and the
@@ -46,6 +48,7 @@ SAME = "="
 PREVIOUS = "<"
 
 DISPATCH, HANDLE, LEAD, SUMMONER, SUMMONED, SYSTEM = "dispatch", "handle", "lead", "summoner", "summoned", "system"
+REPORTER = "reporter"
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,10 @@ _add("start", [SIGNED], IN_PROGRESS, HANDLE)
 _add("return", [DISPATCHED, SIGNED], RETURNED, HANDLE, note=True)
 _add("reassign", [DISPATCHED, SIGNED, IN_PROGRESS, RETURNED], DISPATCHED, DISPATCH, LEAD, note=True)
 _add("reply", [SIGNED, IN_PROGRESS], REPLIED, HANDLE, note=True)
-_add("verify", [REPLIED], VERIFIED, DISPATCH)
-_add("rework", [REPLIED, VERIFIED], IN_PROGRESS, DISPATCH, LEAD, note=True)
+_add("verify", [REPLIED], VERIFIED, DISPATCH, REPORTER)
+_add("rework", [REPLIED, VERIFIED], IN_PROGRESS, DISPATCH, LEAD, REPORTER, note=True)
 _add("callback", [VERIFIED], CALLED_BACK, DISPATCH)
-_add("close", [VERIFIED, CALLED_BACK], CLOSED, DISPATCH)
+_add("close", [VERIFIED, CALLED_BACK], CLOSED, DISPATCH, REPORTER)
 _add("reopen", [CALLED_BACK, CLOSED], DISPATCHED, DISPATCH, LEAD, note=True)
 _add("archive", [CLOSED], ARCHIVED, DISPATCH)
 _add("cancel", [RECEIVED, ACCEPTED, DISPATCHED, RETURNED], CANCELLED, DISPATCH, note=True)

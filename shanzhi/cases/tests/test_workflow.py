@@ -148,3 +148,22 @@ def test_timeline_is_append_only(org):
         ev.save()
     with pytest.raises(RuntimeError):
         ev.delete()
+
+
+@pytest.mark.django_db
+def test_grid_worker_checks_the_result_of_their_own_finding(org):
+    grid = org.users["grid"]
+    own = make_case(org, actor=grid, description="巡查发现：井盖缺失")
+    other = make_case(org, description="居民来电：井盖缺失")
+    for case in (own, other):
+        Case.objects.filter(pk=case.pk).update(status="replied")
+        case.refresh_from_db()
+    assert {"verify", "rework"} <= set(services.available_actions(grid, own))
+    assert not {"verify", "rework", "close"} & set(services.available_actions(grid, other))
+    with pytest.raises(PermissionDenied):
+        services.case_transition(case=other, action="verify", actor=grid)
+    own = services.case_transition(case=own, action="verify", actor=grid, note="现场已核实")
+    assert "close" in services.available_actions(grid, own)
+    own = services.case_transition(case=own, action="close", actor=grid)
+    assert own.status == "closed"
+    assert own.events.filter(action="verify", actor=grid).exists()
