@@ -185,6 +185,7 @@ class PublicCaseSerializer(serializers.ModelSerializer):
     """What anyone with the code sees: no names, phones or internal notes."""
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    source_label = serializers.CharField(source="get_source_display", read_only=True)
     category = serializers.StringRelatedField()
     public_status = serializers.CharField(read_only=True)
     timeline = serializers.SerializerMethodField()
@@ -197,6 +198,8 @@ class PublicCaseSerializer(serializers.ModelSerializer):
             "status_label",
             "public_status",
             "category",
+            "source",
+            "source_label",
             "received_at",
             "deadline",
             "reply",

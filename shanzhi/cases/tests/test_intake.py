@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from shanzhi.cases import conf, services
@@ -150,6 +151,20 @@ def test_public_rating_once_after_handling(org, client):
     assert client.get("/cases/track/NOPE123/").status_code == 404
     api = client.get(f"/api/cases/public/{case.code}/").json()
     assert api["public_rating"] == 4 and "reporter_phone" not in api
+
+
+def test_public_tracking_shows_the_channel(org, client):
+    case = services.case_create(
+        actor=None, source="open311", description="路灯不亮", longitude=113.355, latitude=22.515
+    )
+    page = client.get(f"/cases/track/{case.code}/")
+    assert page.status_code == 200
+    assert b'data-testid="public-source"' in page.content
+    with translation.override("zh-hans"):  # the page's default language
+        label = str(Case.Source.OPEN311.label)
+    assert f'data-testid="public-source">{label}<'.encode() in page.content
+    api = client.get(f"/api/cases/public/{case.code}/").json()
+    assert api["source"] == "open311" and api["source_label"]
 
 
 def test_merge_duplicates(org):
