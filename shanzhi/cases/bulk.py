@@ -306,107 +306,170 @@ def import_cases(
         Case.RoutedBy.DISPATCH.value,
     )
     classifier_reason, plain_reason = f"{label}: classifier"[:500], f"{label}: "[:500]
-    # Per category: (id, default department, reason, priority, working hours, working days).
-    cat_info = {
-        c.pk: (
-            c.pk,
-            c.default_department_id,
-            f"{label}: {c}"[:500],
-            c.priority,
-            c.deadline_workhours,
-            c.deadline_workdays,
-        )
-        for c in cats.values()
-    }
-    none_info = (None, None, plain_reason, 2, None, None)
+    # Per category: (id, default department, routing reason, priority).
+    cat_info = {c.pk: (c.pk, c.default_department_id, f"{label}: {c}"[:500], c.priority) for c in cats.values()}
+    none_info = (None, None, plain_reason, 2)
     local_of: dict[datetime.datetime, tuple] = {}  # aware time → (local date, month)
     day_deadline: dict[tuple, datetime.datetime] = {}
     hour_deadline: dict[tuple, datetime.datetime] = {}
-    dates = []
-    values: list[list] = []
-    for i, p in enumerate(parsed):
-        description, title, cat, nature, kind, lon, lat, address, name, phone, at = p
-        cat_id, dept_id, reason, priority, hours, days = none_info if cat is None else cat_info[cat.pk]
-        gid = grid_ids[i]
-        routed_by, confidence = by_desk, None
-        if dept_id:
-            routed_by = by_category
-        elif i in predicted:
-            reason = plain_reason
-            pred_dept, pred_conf = predicted[i]
-            if pred_dept and pred_conf >= min_conf:
-                dept_id, confidence, routed_by, reason = pred_dept, pred_conf, by_classifier, classifier_reason
-        else:
-            reason = plain_reason
-        confident = dept_id is not None and gid is not None
-        if not confident:
-            dept_id, routed_by = desk_id, by_desk
+    code_prefix = conf.get("cases.code_prefix")
+    # Deadlines first: they may read the calendar (a query), which cannot run during a COPY.
+    locs: list[tuple] = []
+    deadlines: list[datetime.datetime] = []
+    overrides = workdays._overrides()  # read once (deadline_after reads it for every call)
+    workday_memo: dict[datetime.date, bool] = {}
+    for _d, _t, cat, nature, kind, _x, _y, _a, _n, _p, at in parsed:
         loc = local_of.get(at)
         if loc is None:
             d = at.astimezone(tz).date()
             loc = local_of[at] = (d, d.replace(day=1))
+        hours = cat.deadline_workhours if cat is not None else None
         if hours:
             key = (at, hours)
             deadline = hour_deadline.get(key)
             if deadline is None:
-                deadline = hour_deadline[key] = workdays.deadline_after(at, workhours=hours)
+                deadline = hour_deadline[key] = _deadline_after_hours(at.astimezone(tz), hours, overrides, workday_memo)
         else:
-            n_days = days or by_nature[nature]
+            n_days = (cat.deadline_workdays if cat is not None else None) or by_nature[nature]
             if kind == enterprise:
                 n_days = min(n_days, enterprise_days)
             key = (loc[0], n_days)
             deadline = day_deadline.get(key)
             if deadline is None:
-                deadline = day_deadline[key] = router.workday_deadline(at, n_days)
-        dates.append(loc[0])
-        values.append(
-            [
-                None,  # code, drawn below for all rows at once
-                kind,
-                title or description[:40],
-                description,
-                cat_id,
-                nature,
-                dispatched_s if confident else received_s,
-                priority,
-                gid,
-                grid_comm.get(gid) if gid else None,
-                dept_id,
-                lon,
-                lat,
-                address,
-                at,
-                deadline,
-                name,
-                phone,
-                routed_by,
-                reason,
-                confidence,
-                loc[1],
-                now if confident else None,
-                sign_deadline if confident else None,
-            ]
-        )
-    for v, code in zip(values, new_codes(dates, conf.get("cases.code_prefix")), strict=True):
-        v[0] = code
-    timings["derive"] = time.perf_counter() - t
+                deadline = day_deadline[key] = _deadline_after_days(loc[0], n_days, tz, overrides, workday_memo)
+        locs.append(loc)
+        deadlines.append(deadline)
+    timings["deadlines"] = time.perf_counter() - t
     t = time.perf_counter()
+
+    def derive(chunk: int = 10_000):
+        """The case tuples (CASE_COLUMNS order), `chunk` at a time: the PostgreSQL path streams
+        them into COPY while the database inserts the previous ones."""
+        dates: list[datetime.date] = []
+        values: list[list] = []
+        for i, p in enumerate(parsed):
+            description, title, cat, nature, kind, lon, lat, address, name, phone, at = p
+            cat_id, dept_id, reason, priority = none_info if cat is None else cat_info[cat.pk]
+            gid = grid_ids[i]
+            routed_by, confidence = by_desk, None
+            if dept_id:
+                routed_by = by_category
+            elif i in predicted:
+                reason = plain_reason
+                pred_dept, pred_conf = predicted[i]
+                if pred_dept and pred_conf >= min_conf:
+                    dept_id, confidence, routed_by, reason = pred_dept, pred_conf, by_classifier, classifier_reason
+            else:
+                reason = plain_reason
+            confident = dept_id is not None and gid is not None
+            if not confident:
+                dept_id, routed_by = desk_id, by_desk
+            loc, deadline = locs[i], deadlines[i]
+            dates.append(loc[0])
+            values.append(
+                [
+                    None,  # code, drawn below for all rows at once
+                    kind,
+                    title or description[:40],
+                    description,
+                    cat_id,
+                    nature,
+                    dispatched_s if confident else received_s,
+                    priority,
+                    gid,
+                    grid_comm.get(gid) if gid else None,
+                    dept_id,
+                    lon,
+                    lat,
+                    address,
+                    at,
+                    deadline,
+                    name,
+                    phone,
+                    routed_by,
+                    reason,
+                    confidence,
+                    loc[1],
+                    now if confident else None,
+                    sign_deadline if confident else None,
+                ]
+            )
+            if len(values) == chunk:
+                for v, code in zip(values, new_codes(dates, code_prefix), strict=True):
+                    v[0] = code
+                yield values
+                dates, values = [], []
+        if values:
+            for v, code in zip(values, new_codes(dates, code_prefix), strict=True):
+                v[0] = code
+            yield values
+
     constants = {"source": source, "created_by_id": actor_id}
+    from django.db import connection
+
+    if fast and connection.vendor == "postgresql":
+        chunks = derive()  # derived while streamed (nothing in it can fail: rows are checked)
+    else:
+        chunks = [[v for chunk in derive() for v in chunk]]
+        timings["derive"] = time.perf_counter() - t
+    t = time.perf_counter()
     with transaction.atomic():
         if fast:
-            _import_fast(values, constants, now=now, actor_id=actor_id, label=label, timings=timings)
+            _import_fast(chunks, len(parsed), constants, now=now, actor_id=actor_id, label=label, timings=timings)
         else:
-            objs = [dict(zip(CASE_COLUMNS, v, strict=True), **constants) for v in values]
+            objs = [dict(zip(CASE_COLUMNS, v, strict=True), **constants) for v in chunks[0]]
             _import_orm(objs, now=now, actor_id=actor_id, label=label, batch_size=batch_size)
         core_services.audit_log(
-            actor=actor, action=AuditEvent.Action.IMPORT, model=Case, note=f"imported {len(values)} cases"
+            actor=actor, action=AuditEvent.Action.IMPORT, model=Case, note=f"imported {len(parsed)} cases"
         )
         t = time.perf_counter()
     timings["commit"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     last_timings.clear()
     last_timings.update(timings)
-    return len(values)
+    return len(parsed)
+
+
+def _deadline_after_days(day: datetime.date, days: int, tz, overrides: dict, is_workday: dict) -> datetime.datetime:
+    """`router.workday_deadline` (= `workdays.deadline_after(start, workdays=days)`) for a start
+    on local `day`: the end of the `days`-th working day after it (a test compares them)."""
+    remaining = days
+    while remaining > 0:
+        day += datetime.timedelta(days=1)
+        working = is_workday.get(day)
+        if working is None:
+            working = is_workday[day] = workdays.is_workday(day, overrides)
+        if working:
+            remaining -= 1
+    return datetime.datetime.combine(day, workdays.WORKDAY_END, tz)
+
+
+def _deadline_after_hours(
+    local: datetime.datetime, hours: int, overrides: dict, is_workday: dict | None = None
+) -> datetime.datetime:
+    """`workdays.deadline_after(start, workhours=hours)` for a start already in local time, with
+    the calendar overrides given and working days remembered in `is_workday` (the same walk; a
+    test compares the two)."""
+    if is_workday is None:
+        is_workday = {}
+    tz = local.tzinfo
+    remaining = datetime.timedelta(hours=hours)
+    cursor = local
+    while True:
+        day = cursor.date()
+        working = is_workday.get(day)
+        if working is None:
+            working = is_workday[day] = workdays.is_workday(day, overrides)
+        if working:
+            day_start = datetime.datetime.combine(day, workdays.WORKDAY_START, tz)
+            day_end = datetime.datetime.combine(day, workdays.WORKDAY_END, tz)
+            begin = max(cursor, day_start)
+            if begin < day_end:
+                available = day_end - begin
+                if available >= remaining:
+                    return begin + remaining
+                remaining -= available
+        cursor = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0, 0), tz)
 
 
 def _import_orm(objs: list[dict], *, now, actor_id, label: str, batch_size: int) -> None:
@@ -485,9 +548,9 @@ def _copy_text(value) -> str:
     return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
 
 
-def _copy_lines(values: list[list], chunk: int = 5000):
-    """The cases' varying columns in COPY text format, `chunk` rows at a time (each a list of
-    lines without the end). Per column one converter chosen once: free text escaped only when
+def _copy_lines(chunks):
+    """The cases' varying columns in COPY text format, one list of lines (without their end)
+    for each chunk of case tuples. Per column one converter chosen once: free text escaped only when
     it holds a special character, times formatted once per distinct value."""
     memo: dict = {}
 
@@ -520,14 +583,15 @@ def _copy_lines(values: list[list], chunk: int = 5000):
         else:
             kinds.append(number)
     conv = tuple(enumerate(kinds))
-    for start in range(0, len(values), chunk):
-        yield ["\t".join([fn(v[i]) for i, fn in conv]) for v in values[start : start + chunk]]
+    for values in chunks:
+        yield ["\t".join([fn(v[i]) for i, fn in conv]) for v in values]
 
 
-def _import_fast(values: list[list], constants: dict, *, now, actor_id, label: str, timings: dict) -> None:
-    """COPY-class path. PostgreSQL: ids drawn from the table's sequence, cases and their
-    timeline rows streamed by COPY (text format; the columns no row gives rendered once as a
-    common line ending). SQLite: one prepared INSERT run for all cases (executemany; constants
+def _import_fast(chunks, n: int, constants: dict, *, now, actor_id, label: str, timings: dict) -> None:
+    """COPY-class path for `n` cases given as chunks of tuples. PostgreSQL: ids drawn from the
+    table's sequence, cases and their timeline rows streamed by COPY (text format; the columns
+    no row gives rendered once as a common line ending; a writer thread sends while the next
+    chunk is derived, so Python and the server work at the same time). SQLite: one prepared INSERT run for all cases (executemany; constants
     as literals in the statement), then the timeline rows made by the database from the new
     cases (INSERT … SELECT, in id order)."""
     from django.db import connection
@@ -544,7 +608,7 @@ def _import_fast(values: list[list], constants: dict, *, now, actor_id, label: s
             cur.execute(
                 "SELECT string_agg(v::text, ',' ORDER BY v) FROM "
                 "(SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS v FROM generate_series(1, %s)) AS s",
-                [Case._meta.db_table, len(values)],
+                [Case._meta.db_table, n],
             )
             new_ids = cur.fetchone()[0].split(",")
             cols = ", ".join(
@@ -554,32 +618,37 @@ def _import_fast(values: list[list], constants: dict, *, now, actor_id, label: s
             suffix = "".join("\t" + _copy_text(v) for _f, v in case_const) + "\n"
             timings["prepare"] = time.perf_counter() - t
             t = time.perf_counter()
-            with cur.cursor.copy(f"COPY {case_table} ({cols}) FROM STDIN") as copy:
+            from psycopg.copy import QueuedLibpqWriter
+
+            statuses: list[str] = []
+            status_at = CASE_COLUMNS.index("status")
+
+            def tracked():
+                for values in chunks:
+                    statuses.extend([v[status_at] for v in values])
+                    yield values
+
+            sql = f"COPY {case_table} ({cols}) FROM STDIN"
+            with cur.cursor.copy(sql, writer=QueuedLibpqWriter(cur.cursor)) as copy:
                 k = 0
-                for lines in _copy_lines(values):
+                for lines in _copy_lines(tracked()):
                     ids = new_ids[k : k + len(lines)]
                     k += len(lines)
                     copy.write("".join([i + "\t" + line + suffix for i, line in zip(ids, lines, strict=True)]).encode())
+            if k != n:
+                raise RuntimeError(f"COPY wrote {k} cases of {n}")
             timings["copy_cases"] = time.perf_counter() - t
             t = time.perf_counter()
             cols = "case_id, to_status" + "".join(", " + qn(f.column) for f, _v in event_const)
             suffix = "".join("\t" + _copy_text(v) for _f, v in event_const) + "\n"
-            status_at = CASE_COLUMNS.index("status")
             with cur.cursor.copy(f"COPY {event_table} ({cols}) FROM STDIN") as copy:
-                for start in range(0, len(values), 20_000):
-                    copy.write(
-                        "".join(
-                            [
-                                i + "\t" + v[status_at] + suffix
-                                for i, v in zip(
-                                    new_ids[start : start + 20_000], values[start : start + 20_000], strict=True
-                                )
-                            ]
-                        ).encode()
-                    )
+                for start in range(0, n, 20_000):
+                    part = zip(new_ids[start : start + 20_000], statuses[start : start + 20_000], strict=True)
+                    copy.write("".join([i + "\t" + st + suffix for i, st in part]).encode())
             timings["copy_events"] = time.perf_counter() - t
         return
     # SQLite
+    values = [v for chunk in chunks for v in chunk]
     memo_fields = [
         (i, Case._meta.get_field(n.removesuffix("_id")))
         for i, n in enumerate(CASE_COLUMNS)

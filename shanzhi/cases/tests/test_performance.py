@@ -219,6 +219,12 @@ def test_fast_import_matches_reference_on_awkward_rows(org):
     for (ref_case, ref_events), (fast_case, fast_events) in zip(reference, fast, strict=True):
         assert fast_case == ref_case
         assert fast_events == ref_events and fast_events[0]["actor_id"] == admin.pk
+    # Deadlines as the single-case path computes them (working hours, days, enterprise limit).
+    for case in Case.objects.filter(source="import").select_related("category"):
+        expected = services.compute_deadline(
+            start=case.received_at, nature=case.nature, kind=case.kind, category=case.category
+        )
+        assert case.deadline == expected, case.description
 
 
 def test_import_writes_cases_in_order_of_reception(org):
@@ -269,7 +275,7 @@ def test_copy_lines_escape_text_and_render_nulls_and_times():
     values.update(code="SZ1", kind="hotline", title="a\tb", description="x\\y\nz\r", status="received", priority=2)
     values.update(received_at=at, deadline=at, received_month=at.date(), longitude=113.5, grid_id=7)
     values.update(nature="help", address="", reporter_name="", reporter_phone="", routed_by="", routing_reason="r")
-    (lines,) = bulk._copy_lines([[values[c] for c in bulk.CASE_COLUMNS]])
+    (lines,) = bulk._copy_lines([[[values[c] for c in bulk.CASE_COLUMNS]]])
     fields = lines[0].split("\t")
     assert len(fields) == len(bulk.CASE_COLUMNS)
     got = dict(zip(bulk.CASE_COLUMNS, fields, strict=True))
@@ -353,3 +359,46 @@ def test_redundant_case_indexes_are_gone():
     assert all(not name.endswith("_like") for name in found)
     uniques = {tuple(c["columns"]) for c in found.values() if c["unique"]}
     assert {("code",), ("idempotency_key",)} <= uniques
+
+
+def test_import_deadlines_match_the_calendar(org):
+    """The import's working-hour and working-day deadline walks (overrides read once, working
+    days remembered) equal workdays.deadline_after over weekends, a public holiday, a make-up
+    working day and a local override, at every half hour."""
+    import datetime
+
+    from shanzhi.core import workdays
+    from shanzhi.core.models import CalendarOverride
+
+    CalendarOverride.objects.create(date=datetime.date(2025, 10, 13), is_workday=False, name="停工")
+    workdays.clear_override_cache()
+    try:
+        _compare_deadline_walks(workdays._overrides())
+    finally:  # the override goes with the test's transaction; the caches must forget it too
+        workdays.clear_override_cache()
+        router.clear_caches()
+
+
+def _compare_deadline_walks(overrides: dict) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from shanzhi.cases import bulk
+    from shanzhi.core import workdays
+
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime(2025, 9, 26, 0, 0, tzinfo=tz)  # National Day week and its make-up days
+    memo: dict = {}
+    checked = 0
+    for step in range(0, 24 * 2 * 20):
+        at = start + datetime.timedelta(minutes=30 * step)
+        for hours in (1, 4, 8, 24):
+            got = bulk._deadline_after_hours(at, hours, overrides, memo)
+            assert got == workdays.deadline_after(at, workhours=hours)
+            checked += 1
+        for days in (0, 1, 2, 5, 10, 15):
+            got = bulk._deadline_after_days(at.date(), days, tz, overrides, memo)
+            assert got == workdays.deadline_after(at, workdays=days)
+            checked += 1
+    assert checked == 9600
