@@ -171,6 +171,18 @@ def dispatch_desk() -> Department | None:
     )
 
 
+def department_staff_ids(department_id: int) -> tuple[int, ...]:
+    """Active staff of a department (who is told of a new case), remembered like the rest."""
+    from shanzhi.accounts.models import User
+
+    return _cached(
+        f"staff:{department_id}",
+        lambda: tuple(
+            User.objects.filter(role="dept", department_id=department_id, is_active=True).values_list("pk", flat=True)
+        ),
+    )
+
+
 def _fmt_terms(pred: Prediction) -> str:
     return "、".join(t for t, _c in pred.reason_terms[:4])
 
@@ -285,9 +297,10 @@ def route(
 
 
 def _connect_invalidation() -> None:
+    from shanzhi.accounts.models import User
     from shanzhi.core.models import CalendarOverride
 
-    for model in (Category, Department, Grid, KeywordRule, RoutingModel, CalendarOverride):
+    for model in (Category, Department, Grid, KeywordRule, RoutingModel, CalendarOverride, User):
         post_save.connect(clear_caches, sender=model, dispatch_uid=f"cases-router-{model.__name__}")
         post_delete.connect(clear_caches, sender=model, dispatch_uid=f"cases-router-del-{model.__name__}")
 

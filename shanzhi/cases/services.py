@@ -1104,12 +1104,15 @@ def _notify(case: Case, action: str) -> None:
     def users(**filters) -> list:
         return list(User.objects.filter(is_active=True, **filters).only("pk"))
 
+    def dept_staff(department_id) -> list:
+        return [User(pk=pk) for pk in router.department_staff_ids(department_id)]
+
     url = case.get_absolute_url()
     recipients: list = []
     title = ""
     if action in ("dispatch", "reassign", "reopen", "rework"):
         if case.department_id:
-            recipients = users(role="dept", department_id=case.department_id)
+            recipients = dept_staff(case.department_id)
         elif case.community_id:  # handled by the community itself
             recipients = users(role="community", community_id=case.community_id)
         title = _("New case to handle: %(c)s") % {"c": case.code}
@@ -1118,7 +1121,7 @@ def _notify(case: Case, action: str) -> None:
         recipients = users(role="dept", department_id__in=ids)
         title = _("Your department is summoned (吹哨报到): %(c)s") % {"c": case.code}
     elif action in ("warn", "escalate", "supervise"):
-        recipients = users(role="dept", department_id=case.department_id) if case.department_id else []
+        recipients = dept_staff(case.department_id) if case.department_id else []
         if (action == "escalate" and case.escalation_level >= 2) or action == "supervise":
             recipients += users(role="leader")
         elif action == "escalate" and case.department_id and case.department.leader_id:

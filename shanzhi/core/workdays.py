@@ -55,11 +55,15 @@ def _overrides() -> dict[datetime.date, bool]:
     return result
 
 
-def clear_override_cache(*_args, **_kwargs) -> None:
+def forget_local_memo() -> None:
     global _local  # noqa: PLW0603
+    _local = None
+
+
+def clear_override_cache(*_args, **_kwargs) -> None:
     from django.core.cache import cache
 
-    _local = None
+    forget_local_memo()
     cache.delete("shanzhi:calendar-overrides")
 
 

@@ -41,8 +41,10 @@ def test_token_intake_reads_nothing_it_does_not_need(org):
     # Permissions come from the per-process memo; the idempotency key from the unique index.
     assert not any('"auth_permission"' in s for s in reads), joined
     assert not any('FROM "cases_case"' in s for s in reads), joined
-    # Left: the recipients of the dispatch notice.
-    assert len(reads) == 2, joined
+    # The department's staff (recipients of the dispatch notice) are remembered too.
+    assert not any('FROM "accounts_user"' in s and 'FROM "authtoken_token"' not in s for s in reads), joined
+    assert len(reads) == 1, joined
+    assert sum(s.startswith('INSERT INTO "notifications_notification"') for s in sql) == 1, joined
 
 
 def test_retry_with_a_used_key_answers_200_with_the_first_case(org):
@@ -57,6 +59,18 @@ def test_retry_with_a_used_key_answers_200_with_the_first_case(org):
     assert Case.all_objects.count() == 1
     # The refused INSERT left nothing behind: one notice, one creation audit.
     assert Notification.objects.filter(topic=f"case:{first.json()['id']}").count() == 1
+
+
+def test_new_department_staff_are_told_at_once(org):
+    from shanzhi.accounts.models import User
+
+    make_categories(org)
+    c = _token_client(org.users["community"])
+    c.post("/api/cases/cases/", BODY, format="json")  # the department's staff are now remembered
+    newcomer = User.objects.create_user("t-dept-new", password="pw-Shanzhi-1", role="dept",
+                                        department=org.departments["urban"])  # fmt: skip
+    r = c.post("/api/cases/cases/", BODY, format="json")
+    assert newcomer.notifications.filter(topic=f"case:{r.json()['id']}").exists()
 
 
 def test_dispatch_notice_commits_and_rolls_back_with_the_case(org):
