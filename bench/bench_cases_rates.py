@@ -52,16 +52,16 @@ def main() -> None:
 
     import numpy as np
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
     from shanzhi.cases import demo as cases_demo
     from shanzhi.cases import router, selectors
-    from shanzhi.cases.models import Case, Category, month_of
+    from shanzhi.cases.models import Case
     from shanzhi.orgs import demo as orgs_demo
-    from shanzhi.orgs.models import Department, Grid
+    from shanzhi.orgs.models import Grid
     from shanzhi.orgs.selectors import grid_locator
 
     if not Grid.objects.exists():
@@ -71,133 +71,12 @@ def main() -> None:
 
     have = Case.objects.count()
     if have < args.cases:
-        rng = random.Random(1)
-        grids = list(Grid.objects.values_list("pk", "community_id"))
-        depts = list(Department.objects.values_list("pk", flat=True))
-        subs = [c for c in Category.objects.filter(parent__isnull=False).values_list("pk", flat=True)]
-        start = timezone.now() - timezone.timedelta(days=4 * 365)
-        cols = [
-            "code",
-            "kind",
-            "source",
-            "title",
-            "description",
-            "category_id",
-            "nature",
-            "status",
-            "priority",
-            "grid_id",
-            "community_id",
-            "department_id",
-            "address",
-            "received_at",
-            "deadline",
-            "dispatched_at",
-            "signed_on_time",
-            "replied_at",
-            "completed_on_time",
-            "return_count",
-            "rework_count",
-            "reopen_count",
-            "escalation_level",
-            "supervised",
-            "was_suspended",
-            "suspended_from",
-            "reply",
-            "reporter_name",
-            "reporter_phone",
-            "origin_id",
-            "routed_by",
-            "routing_reason",
-            "is_whistle",
-            "callback_valid",
-            "callback_contacted",
-            "callback_resolved",
-            "callback_satisfaction",
-            "public_rating_comment",
-            "is_generated",
-            "created_at",
-            "updated_at",
-            "is_deleted",
-            "version",
-            "received_month",
-        ]
-        table = Case._meta.db_table
-        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
-        t0 = time.perf_counter()
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cur:  # the default 2 MB page cache thrashes on 16 indexes
-                cur.execute("PRAGMA cache_size = -1000000")
-        batch = []
+        from synthetic_cases import insert as insert_synthetic
+
         n = args.cases - have
-        # In time order, as a hotline's table grows (keeps the time-ordered indexes append-only).
-        offsets = sorted(rng.randrange(4 * 365 * 86400) for _ in range(n))
-        for i in range(n):
-            g, comm = rng.choice(grids)
-            at = start + timezone.timedelta(seconds=offsets[i])
-            valid = rng.random() < 0.7
-            sat = rng.choice(["satisfied", "satisfied", "satisfied", "basic", "unsatisfied"]) if valid else ""
-            replied = rng.random() < 0.9
-            batch.append(
-                (
-                    f"BR{have + i:012d}",
-                    "hotline",
-                    "import",
-                    "t",
-                    "bench",
-                    rng.choice(subs),
-                    "help",
-                    "closed" if replied else "in_progress",
-                    2,
-                    g,
-                    comm,
-                    rng.choice(depts),
-                    "",
-                    at,
-                    at + timezone.timedelta(days=14),
-                    at,
-                    rng.random() < 0.95,
-                    at if replied else None,
-                    (rng.random() < 0.9) if replied else None,
-                    int(rng.random() < 0.05),
-                    int(rng.random() < 0.03),
-                    0,
-                    0,
-                    False,
-                    False,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "category",
-                    "",
-                    False,
-                    valid,
-                    valid and rng.random() < 0.97,
-                    valid and rng.random() < 0.85,
-                    sat,
-                    "",
-                    True,
-                    at,
-                    at,
-                    False,
-                    1,
-                    month_of(at),
-                )
-            )
-            if len(batch) == 20_000:
-                with transaction.atomic(), connection.cursor() as cur:
-                    cur.executemany(sql, batch)
-                batch.clear()
-        if batch:
-            with transaction.atomic(), connection.cursor() as cur:
-                cur.executemany(sql, batch)
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cur:
-                cur.execute("ANALYZE")
-        dt = time.perf_counter() - t0
-        print(f"inserted {n:,} synthetic cases in {dt:.1f} s ({n / dt:,.0f}/s, raw executemany)")
+        dt = insert_synthetic(n, have, prefix="BR")
+        how = "COPY" if connection.vendor == "postgresql" else "executemany"
+        print(f"inserted {n:,} synthetic cases in {dt:.1f} s ({n / dt:,.0f}/s, raw {how})")
     total = Case.objects.count()
     print(f"cases in the table: {total:,}")
 

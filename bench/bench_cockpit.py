@@ -19,7 +19,6 @@ Prints one line per measure.
 
 from __future__ import annotations
 
-import datetime
 import os
 import shutil
 import statistics
@@ -32,151 +31,11 @@ sys.path.insert(0, str(ROOT))
 DATA = Path(os.environ.setdefault("SHANZHI_DATA_DIR", "/tmp/shanzhi-bench-cockpit"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanzhi.settings")
 
-COLS = [
-    "code",
-    "kind",
-    "source",
-    "title",
-    "description",
-    "category_id",
-    "nature",
-    "status",
-    "priority",
-    "grid_id",
-    "community_id",
-    "department_id",
-    "address",
-    "received_at",
-    "deadline",
-    "dispatched_at",
-    "signed_on_time",
-    "replied_at",
-    "completed_on_time",
-    "return_count",
-    "rework_count",
-    "reopen_count",
-    "escalation_level",
-    "supervised",
-    "was_suspended",
-    "suspended_from",
-    "reply",
-    "reporter_name",
-    "reporter_phone",
-    "origin_id",
-    "routed_by",
-    "routing_reason",
-    "is_whistle",
-    "callback_valid",
-    "callback_contacted",
-    "callback_resolved",
-    "callback_satisfaction",
-    "public_rating_comment",
-    "is_generated",
-    "created_at",
-    "updated_at",
-    "is_deleted",
-    "version",
-]
-NATURES = ["help", "help", "complaint", "consultation", "suggestion", "report"]
-
-
-def rows(n: int, start_no: int, grids, depts, subs, now):
-    import random
-
-    rng = random.Random(start_no + 7)
-    span = 4 * 365 * 86400
-    start = now - datetime.timedelta(seconds=span)
-    step = span / max(n, 1)
-    for i in range(n):
-        g, comm = rng.choice(grids)
-        at = start + datetime.timedelta(seconds=int(i * step))
-        recent = (now - at).days < 30
-        closed = rng.random() < (0.5 if recent else 0.97)
-        valid = closed and rng.random() < 0.7
-        deadline = at + datetime.timedelta(days=rng.choice([2, 10, 15]))
-        yield (
-            f"BC{start_no + i:012d}",
-            "hotline",
-            "import",
-            "t",
-            "bench",
-            rng.choice(subs),
-            rng.choice(NATURES),
-            "closed" if closed else rng.choice(["dispatched", "in_progress", "replied"]),
-            2,
-            g,
-            comm,
-            rng.choice(depts),
-            "",
-            at,
-            deadline,
-            at,
-            rng.random() < 0.95,
-            at if closed else None,
-            (rng.random() < 0.9) if closed else None,
-            int(rng.random() < 0.05),
-            int(rng.random() < 0.03),
-            0,
-            0,
-            rng.random() < 0.02,
-            False,
-            "",
-            "",
-            "",
-            "",
-            "",
-            "category",
-            "",
-            False,
-            valid,
-            valid and rng.random() < 0.97,
-            valid and rng.random() < 0.85,
-            rng.choice(["satisfied", "satisfied", "satisfied", "basic", "unsatisfied"]) if valid else "",
-            "",
-            True,
-            at,
-            at,
-            False,
-            1,
-        )
-
 
 def insert(n: int, have: int) -> None:
-    from django.db import connection, transaction
-    from django.utils import timezone
+    from synthetic_cases import insert as insert_synthetic
 
-    from shanzhi.cases.models import Case, Category
-    from shanzhi.orgs.models import Department, Grid
-
-    grids = list(Grid.objects.values_list("pk", "community_id"))
-    depts = list(Department.objects.values_list("pk", flat=True))
-    subs = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True))
-    table = Case._meta.db_table
-    now = timezone.now()
-    t0 = time.perf_counter()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            with cur.cursor.copy(f"COPY {table} ({', '.join(COLS)}) FROM STDIN") as copy:
-                for row in rows(n, have, grids, depts, subs, now):
-                    copy.write_row(row)
-            cur.execute(f"ANALYZE {table}")
-    else:
-        sql = f"INSERT INTO {table} ({', '.join(COLS)}) VALUES ({', '.join(['%s'] * len(COLS))})"
-        with connection.cursor() as cur:
-            cur.execute("PRAGMA cache_size = -1000000")
-        batch = []
-        for row in rows(n, have, grids, depts, subs, now):
-            batch.append(row)
-            if len(batch) == 20_000:
-                with transaction.atomic(), connection.cursor() as cur:
-                    cur.executemany(sql, batch)
-                batch.clear()
-        if batch:
-            with transaction.atomic(), connection.cursor() as cur:
-                cur.executemany(sql, batch)
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    dt = time.perf_counter() - t0
+    dt = insert_synthetic(n, have, prefix="BC")
     print(f"inserted {n:,} cases in {dt:.1f} s ({n / dt:,.0f}/s)", flush=True)
 
 
