@@ -155,3 +155,61 @@ def test_two_classes_and_tiny_classes() -> None:
     assert pred.label == "环境"
     assert len(pred.alternatives) == 2
     assert clf.temperature == 1.0
+
+
+def test_nbsvm_block_is_part_of_the_linear_score(model: TextClassifier) -> None:
+    # Default model: tf-idf SVM + NB-SVM presence block, both folded into linear weights.
+    assert model.coef_bin is not None
+    assert model.coef_bin.shape == model.coef.shape
+    plain = TextClassifier.train(
+        [t for texts in DATA.values() for t in texts],
+        [lab for lab, texts in DATA.items() for _ in texts],
+        nb_weight=0,
+    )
+    assert plain.coef_bin is None
+    texts = [t for t, _ in HELD_OUT]
+    # The reason-term contributions of the predicted class add up to its score minus the
+    # intercept (every term of these texts is in the vocabulary through its characters).
+    for text in texts:
+        pred = model.predict(text)
+        best = model.labels.index(pred.label)
+        x = model._features([text])
+        score = float(model._scores(x)[0, best] - model.intercept[best])
+        a, b = x.indptr[0], x.indptr[1]
+        cols = x.indices[a:b]
+        total = float(np.sum(x.data[a:b] * model.coef[best, cols] + model.coef_bin[best, cols]))
+        assert total == pytest.approx(score)
+
+
+def test_format_1_model_still_loads_and_predicts_as_before() -> None:
+    import pickle
+
+    import sklearn
+
+    texts = [t for texts in DATA.values() for t in texts]
+    labels = [lab for lab, texts in DATA.items() for _ in texts]
+    old = TextClassifier.train(texts, labels, nb_weight=0)
+    del old.coef_bin  # a format-1 model had no such attribute
+    data = pickle.dumps({"format": 1, "sklearn": sklearn.__version__, "model": old})
+    loaded = TextClassifier.from_bytes(data)
+    assert loaded.coef_bin is None
+    probe = [t for t, _ in HELD_OUT]
+    np.testing.assert_allclose(loaded.predict_proba(probe), old.predict_proba(probe))
+    assert [p.label for p in loaded.predict_many(probe)] == [lab for _, lab in HELD_OUT]
+
+
+def test_from_bytes_rejects_unknown_format_version(model: TextClassifier) -> None:
+    import pickle
+
+    with pytest.raises(ValueError, match="unsupported format version"):
+        TextClassifier.from_bytes(pickle.dumps({"format": 99, "model": model}))
+
+
+def test_repeated_texts_do_not_make_the_confidence_certain() -> None:
+    # Every text twice (re-posts): copies must not sit on both sides of a calibration
+    # fold, and a handful of texts must not drive the temperature to 0.
+    texts = [t for texts in DATA.values() for t in texts[:4]] * 2
+    labels = [lab for lab in DATA for _ in range(4)] * 2
+    clf = TextClassifier.train(texts, labels)
+    assert clf.temperature > 0.05
+    assert clf.predict("有个事情想说一下").confidence < 0.99
