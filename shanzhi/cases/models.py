@@ -119,6 +119,15 @@ class KeywordRule(BaseModel):
         return [k.strip() for k in self.keywords.replace("，", ",").split(",") if k.strip()]
 
 
+def _unindexed(name: str) -> models.Field:
+    """BaseModel's field `name` as it is (copied the way Django inherits it), without its index."""
+    import copy
+
+    field = copy.deepcopy(BaseModel._meta.get_field(name))
+    field.db_index = False
+    return field
+
+
 class CaseQuerySet(ScopedQuerySet):
     def open(self):
         return self.exclude(status__in=CLOSED_STATES)
@@ -348,35 +357,11 @@ class Case(BaseModel):
 
     # BaseModel's columns without its indexes: every live query has is_deleted = false (no
     # selectivity), and cases are looked up by reception, not by creation or by who wrote them.
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    is_deleted = models.BooleanField(_("deleted"), default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("deleted by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    created_at = _unindexed("created_at")
+    is_deleted = _unindexed("is_deleted")
+    created_by = _unindexed("created_by")
+    updated_by = _unindexed("updated_by")
+    deleted_by = _unindexed("deleted_by")
 
     objects = CaseManager()
 
