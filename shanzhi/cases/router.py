@@ -7,6 +7,7 @@ never a silent wrong assignment.
 from __future__ import annotations
 
 import datetime
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from shanzhi.cases.models import Case, Category, KeywordRule, RoutingModel
 from shanzhi.cases.routing.classifier import Prediction, TextClassifier
 from shanzhi.orgs.models import Department, Grid
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _models: dict[str, tuple[int | None, TextClassifier | None]] = {}
 _checked: dict[str, float] = {}
@@ -147,7 +149,11 @@ def classifier(target: str) -> TextClassifier | None:
         if cached and cached[0] == latest:
             return cached[1]
         row = RoutingModel.objects.get(pk=latest)
-        model = TextClassifier.from_bytes(bytes(row.data))
+        try:
+            model = TextClassifier.from_bytes(bytes(row.data))
+        except ValueError:  # a format this version cannot read: route without it (dispatch desk)
+            logger.exception("Routing model %s cannot be loaded; retrain it (manage.py train_routing)", latest)
+            model = None
         _models[target] = (latest, model)
         return model
 

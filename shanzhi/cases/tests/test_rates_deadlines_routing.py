@@ -173,3 +173,16 @@ def test_train_command(org):
     out = StringIO()
     call_command("train_routing", "--target", "department", stdout=out)
     assert "department: 24 cases" in out.getvalue()
+
+
+def test_unreadable_stored_model_sends_cases_to_the_desk(org, caplog):
+    import pickle
+
+    RoutingModel.objects.create(
+        target=RoutingModel.Target.DEPARTMENT, samples=1, labels=["urban"], data=pickle.dumps({"format": 999})
+    )
+    case = services.case_create(
+        actor=None, source="web", description="小区垃圾堆积很久没人清理", longitude=113.355, latitude=22.515
+    )
+    assert case.department == org.departments["dispatch"] and case.routed_by == "dispatch"
+    assert "cannot be loaded" in caplog.text
