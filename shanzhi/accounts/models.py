@@ -72,7 +72,8 @@ class User(AbstractUser):
             return Scope(level=scoping.LEVEL_ALL, user_id=self.pk)
         if self.role == Role.DEPT:
             ids = frozenset([self.department_id]) if self.department_id else frozenset()
-            return Scope(level=scoping.LEVEL_DEPARTMENT, user_id=self.pk, department_ids=ids)
+            desk = bool(self.department_id) and self.department.kind == "dispatch"
+            return Scope(level=scoping.LEVEL_DEPARTMENT, user_id=self.pk, department_ids=ids, dispatch_desk=desk)
         if self.role == Role.COMMUNITY:
             ids = frozenset([self.community_id]) if self.community_id else frozenset()
             return Scope(level=scoping.LEVEL_COMMUNITY, user_id=self.pk, community_ids=ids)

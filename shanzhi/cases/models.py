@@ -370,6 +370,7 @@ class Case(BaseModel):
         grid="grid_id",
         department=("department_id", "summons__department_id"),
         owner="reporter_id",
+        dispatch_desk_all=True,  # the desk dispatches, re-routes and checks every case
     )
     personal_fields = ("reporter_name", "reporter_phone")
 
@@ -457,6 +458,7 @@ class CaseEvent(models.Model):
         grid="case__grid_id",
         department=("case__department_id", "case__summons__department_id"),
         owner="case__reporter_id",
+        dispatch_desk_all=True,
     )
 
     class Meta:
@@ -503,6 +505,7 @@ class CaseAttachment(BaseModel):
         grid="case__grid_id",
         department=("case__department_id", "case__summons__department_id"),
         owner="case__reporter_id",
+        dispatch_desk_all=True,
     )
 
     class Meta:
@@ -529,6 +532,7 @@ class CallBack(BaseModel):
         community="case__community_id",
         grid="case__grid_id",
         department=("case__department_id", "case__summons__department_id"),
+        dispatch_desk_all=True,
     )
 
     class Meta:
@@ -563,7 +567,9 @@ class CaseSummons(BaseModel):
     )
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
-    scope_rule = ScopeRule(community="case__community_id", grid="case__grid_id", department="department_id")
+    scope_rule = ScopeRule(
+        community="case__community_id", grid="case__grid_id", department="department_id", dispatch_desk_all=True
+    )
 
     class Meta:
         ordering = ["-is_lead", "id"]

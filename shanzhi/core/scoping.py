@@ -39,6 +39,9 @@ class Scope:
     department_ids: frozenset[int] = frozenset()
     community_ids: frozenset[int] = frozenset()
     grid_ids: frozenset[int] = frozenset()
+    # Staff of the street's dispatch desk (派单台 / 指挥中心): a department whose work is
+    # every case of the street (see ScopeRule.dispatch_desk_all).
+    dispatch_desk: bool = False
 
     @property
     def is_all(self) -> bool:
@@ -74,6 +77,9 @@ class ScopeRule:
     staff_reference: bool = False
     # Department staff read every row (e.g. enterprises for the economic office); writes stay scoped.
     departments_view_all: bool = False
+    # The dispatch desk reads and acts on every row (cases: it dispatches, re-routes and checks
+    # them street-wide, so a case stays in its view after it has been dispatched).
+    dispatch_desk_all: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def q_for(self, scope: Scope, action: str) -> Q | None:
@@ -86,6 +92,8 @@ class ScopeRule:
         if self.staff_reference and action == VIEW and scope.level != LEVEL_SELF:
             return None
         if self.departments_view_all and action == VIEW and scope.level == LEVEL_DEPARTMENT:
+            return None
+        if self.dispatch_desk_all and scope.dispatch_desk and scope.level == LEVEL_DEPARTMENT:
             return None
         clauses: list[Q] = []
         owner_paths = _paths(self.owner)

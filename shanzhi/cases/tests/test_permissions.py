@@ -115,3 +115,31 @@ def test_summoned_department_sees_whistle_case(org, api_for):
     )
     assert api_for("dept", other=True).get(f"/api/cases/cases/{case.pk}/").status_code == 200
     assert Case.objects.restrict(org.others["dept"]).filter(pk=case.pk).count() == 1
+
+
+def test_dispatch_desk_keeps_sight_of_cases_it_dispatched(org, case):
+    """The desk (a department of kind "dispatch") sees and acts on every case of the street;
+    any other department only its own and the ones it is summoned to."""
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from shanzhi.cases import services
+    from shanzhi.testing.factories import make_user
+
+    desk = make_user("t-desk", "dept", department=org.departments["dispatch"])
+    assert case.department == org.departments["urban"] and case.status == "dispatched"
+    web = Client()
+    web.force_login(desk)
+    assert web.get(f"/cases/{case.pk}/").status_code == 200
+    assert case.code.encode() in web.get("/cases/").content
+    api = APIClient()
+    api.force_authenticate(desk)
+    assert api.get(f"/api/cases/cases/{case.pk}/").status_code == 200
+    assert "reassign" in services.available_actions(desk, case)
+    moved = services.case_transition(
+        case=case, action="reassign", actor=desk, note="改派", department=org.departments["health"]
+    )
+    assert moved.department == org.departments["health"]
+    # Other departments stay within their own cases.
+    urban = org.users["dept"]
+    assert not Case.objects.restrict(urban).filter(pk=case.pk).exists()
