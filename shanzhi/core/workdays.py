@@ -30,6 +30,13 @@ def _package_years() -> tuple[int, int]:
 _warned_years: set[int] = set()
 
 
+@functools.lru_cache(maxsize=8192)
+def _package_is_workday(day: datetime.date) -> bool:
+    # The package scans its holiday tables on every call (about 27 µs); the answer for a date
+    # never changes within a release of the package.
+    return chinese_calendar.is_workday(day)
+
+
 _LOCAL_TTL = 30.0  # seconds a process keeps its copy before asking the shared cache again
 _local: tuple[float, dict[datetime.date, bool]] | None = None
 
@@ -74,7 +81,7 @@ def is_workday(day: datetime.date, overrides: dict[datetime.date, bool] | None =
         return overrides[day]
     first, last = _package_years()
     if first <= day.year <= last:
-        return chinese_calendar.is_workday(day)
+        return _package_is_workday(day)
     if day.year not in _warned_years:
         _warned_years.add(day.year)
         logger.warning(
