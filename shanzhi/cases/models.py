@@ -469,6 +469,11 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def to_status_label(self) -> str:
+        """The state the step led to, in the reader's language (stored as a code)."""
+        return Case.Status(self.to_status).label if self.to_status in Case.Status.values else self.to_status
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise RuntimeError("Case events are append-only.")

@@ -255,3 +255,12 @@ def timezone_date(dt):
     from django.utils import timezone
 
     return timezone.localtime(dt).date().isoformat()
+
+
+def test_case_page_timeline_names_states_in_the_readers_language(org, client_for):
+    case = make_case(org)  # received → dispatched
+    page = client_for("dept").get(f"/cases/{case.pk}/")
+    with translation.override("zh-hans"):
+        label = str(Case.Status.DISPATCHED.label)
+    assert f'data-testid="event-to">→ {label}<'.encode() in page.content
+    assert b'data-testid="event-to">\xe2\x86\x92 dispatched<' not in page.content
