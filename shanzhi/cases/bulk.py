@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shanzhi.cases import conf, router
 from shanzhi.cases.models import Case, CaseEvent, Category
@@ -297,7 +298,7 @@ def import_cases(
     by_nature = {n: nature_workdays(n) for n in Case.Nature.values}
     enterprise_days = int(conf.get("cases.enterprise_deadline_workdays"))
     enterprise = Case.Kind.ENTERPRISE.value
-    label = _("Imported")
+    label = pgettext("case event", "Imported")
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     received_s, dispatched_s = Case.Status.RECEIVED.value, Case.Status.DISPATCHED.value
     by_category, by_classifier, by_desk = (

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
@@ -180,7 +181,7 @@ class Case(BaseModel):
         DISPATCHED = "dispatched", _("Dispatched")
         SIGNED = "signed", _("Signed for")
         IN_PROGRESS = "in_progress", _("In progress")
-        REPLIED = "replied", _("Replied")
+        REPLIED = "replied", pgettext_lazy("case status", "Replied")
         VERIFIED = "verified", _("Verified")
         CALLED_BACK = "called_back", _("Called back")
         CLOSED = "closed", _("Closed")
@@ -209,7 +210,7 @@ class Case(BaseModel):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REQUEST)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.WEB)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    description = models.TextField(_("description"))
+    description = models.TextField(pgettext_lazy("case", "description"))
     category = models.ForeignKey(
         Category,
         verbose_name=_("category"),
@@ -260,12 +261,12 @@ class Case(BaseModel):
     # First day of the local month of received_at: monthly statistics group on a plain column
     # (TruncMonth with time zones is a per-row function on SQLite).
     received_month = models.DateField(_("month received"), null=True, blank=True, editable=False)
-    deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    deadline = models.DateTimeField(pgettext_lazy("case", "deadline"), null=True, blank=True, db_index=True)
     sign_deadline = models.DateTimeField(_("sign-for deadline"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
-    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    replied_at = models.DateTimeField(pgettext_lazy("case", "replied at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("case", "closed at"), null=True, blank=True)
     signed_on_time = models.BooleanField(_("signed for on time"), null=True, blank=True)
     completed_on_time = models.BooleanField(_("completed on time"), null=True, blank=True)
     warned_at = models.DateTimeField(_("deadline warning sent at"), null=True, blank=True)
@@ -302,7 +303,7 @@ class Case(BaseModel):
     )
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("responsible leader"),
+        verbose_name=pgettext_lazy("case", "responsible leader"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -447,8 +448,8 @@ class CaseEvent(models.Model):
     actor_label = models.CharField(_("acting unit"), max_length=100, blank=True)
     action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    to_status = models.CharField(pgettext_lazy("case event", "to"), max_length=20, blank=True)
+    note = models.TextField(pgettext_lazy("case", "note"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     is_public = models.BooleanField(_("shown to the public"), default=True)
 
@@ -530,7 +531,7 @@ class CallBack(BaseModel):
     resolved = models.BooleanField(_("resolved"), null=True, blank=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Case.Satisfaction.choices, blank=True)
     is_valid = models.BooleanField(_("valid call-back"), default=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(pgettext_lazy("case", "note"), blank=True)
     at = models.DateTimeField(_("at"))
 
     scope_rule = ScopeRule(

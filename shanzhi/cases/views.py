@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views import generic
 
 from shanzhi.cases import filtersets, forms, router, selectors, services, workflow
@@ -36,7 +36,7 @@ ACTION_LABELS = {
     "start": gettext_lazy("Start handling"),
     "return": gettext_lazy("Return"),
     "reassign": gettext_lazy("Reassign"),
-    "reply": gettext_lazy("Reply"),
+    "reply": pgettext_lazy("case action", "Reply"),
     "verify": gettext_lazy("Verify"),
     "rework": gettext_lazy("Send back for rework"),
     "callback": gettext_lazy("Record call-back"),
@@ -93,7 +93,7 @@ class CaseList(ObjectListView):
         Column("department", gettext_lazy("handling department")),
         Column("grid", gettext_lazy("grid")),
         Column("received_at", gettext_lazy("received at")),
-        Column("deadline", gettext_lazy("deadline")),
+        Column("deadline", pgettext_lazy("case", "deadline")),
         Column("reporter_name", gettext_lazy("reporter name"), personal="name"),
         Column("reporter_phone", gettext_lazy("reporter phone"), personal="phone"),
     ]
@@ -112,18 +112,18 @@ class CaseDetail(ObjectDetailView):
         Column("nature", gettext_lazy("nature")),
         Column("category", gettext_lazy("category")),
         Column("priority", gettext_lazy("priority")),
-        Column("description", gettext_lazy("description")),
+        Column("description", pgettext_lazy("case", "description")),
         Column("address", gettext_lazy("address")),
         Column("community", gettext_lazy("community")),
         Column("grid", gettext_lazy("grid")),
         Column("department", gettext_lazy("handling department")),
         Column("received_at", gettext_lazy("received at")),
-        Column("deadline", gettext_lazy("deadline")),
+        Column("deadline", pgettext_lazy("case", "deadline")),
         Column("sign_deadline", gettext_lazy("sign-for deadline")),
         Column("reporter_name", gettext_lazy("reporter name"), personal="name"),
         Column("reporter_phone", gettext_lazy("reporter phone"), personal="phone"),
         Column("enterprise", gettext_lazy("enterprise")),
-        Column("leader", gettext_lazy("responsible leader")),
+        Column("leader", pgettext_lazy("case", "responsible leader")),
         Column("reply", gettext_lazy("reply to the reporter")),
     ]
 
@@ -322,7 +322,7 @@ class RatesView(ScopedMixin, generic.TemplateView):
         dim, _qs, rows = self.rows()
         headers = [
             str(selectors.DIMENSIONS[dim][1]),
-            _("rank"),
+            pgettext("case", "rank"),
             _("cases"),
             _("valid call-backs"),
             _("response rate"),

@@ -264,3 +264,15 @@ def test_case_page_timeline_names_states_in_the_readers_language(org, client_for
         label = str(Case.Status.DISPATCHED.label)
     assert f'data-testid="event-to">→ {label}<'.encode() in page.content
     assert b'data-testid="event-to">\xe2\x86\x92 dispatched<' not in page.content
+
+
+def test_case_words_are_not_overridden_by_another_apps_catalogue(org, client):
+    """"Replied", "reply", "deadline", "Progress" mean other things in plans (反馈, 完成时限, 进度):
+    the cases pages carry a context, so their own translations show."""
+    case = make_case(org)
+    drive_to(case, "replied", org)
+    page = client.get(f"/cases/track/{case.code}/").content.decode()
+    assert 'data-testid="public-status">已答复<' in page
+    for word in ("答复", "办理时限", "办理进度"):
+        assert f">{word}<" in page, word
+    assert ">反馈<" not in page and ">完成时限<" not in page
