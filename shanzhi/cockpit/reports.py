@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
@@ -227,7 +228,7 @@ def render(data: BulletinData) -> bytes:
             [
                 _("Program"),
                 _("Progress %"),
-                _("Tasks"),
+                pgettext("count", "Tasks"),
                 _("On track"),
                 _("Behind"),
                 _("Seriously behind"),
@@ -261,7 +262,15 @@ def render(data: BulletinData) -> bytes:
     if data.units:
         _table(
             doc,
-            [_("Rank"), _("Unit"), _("Tasks"), _("Completed"), _("Behind"), _("Seriously behind"), _("Score")],
+            [
+                _("Rank"),
+                _("Unit"),
+                pgettext("count", "Tasks"),
+                _("Completed"),
+                _("Behind"),
+                _("Seriously behind"),
+                _("Score"),
+            ],
             [[u["rank"], u["unit"], u["tasks"], u["done"], u["yellow"], u["red"], u["score"]] for u in data.units],
         )
     else:

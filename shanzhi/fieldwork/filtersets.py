@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shanzhi.fieldwork.models import Dispute, Finding, Hazard, Incident, Patrol, PatrolPlan, Wish
 from shanzhi.orgs.filtersets import ScopedFilterSet
@@ -37,8 +38,12 @@ class PatrolPlanFilterSet(ScopedFilterSet):
 class PatrolFilterSet(ScopedFilterSet):
     community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))
     grid = django_filters.ModelChoiceFilter(queryset=Grid.objects.all(), label=_("grid"))
-    started_after = django_filters.DateFilter(field_name="started_at", lookup_expr="date__gte", label=_("from"))
-    started_before = django_filters.DateFilter(field_name="started_at", lookup_expr="date__lte", label=_("to"))
+    started_after = django_filters.DateFilter(
+        field_name="started_at", lookup_expr="date__gte", label=pgettext_lazy("date range", "from")
+    )
+    started_before = django_filters.DateFilter(
+        field_name="started_at", lookup_expr="date__lte", label=pgettext_lazy("date range", "to")
+    )
 
     class Meta:
         model = Patrol

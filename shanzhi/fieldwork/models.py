@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopeRule
@@ -49,7 +50,7 @@ class FieldEvent(models.Model):
     )
     action = models.CharField(_("action"), max_length=40)
     from_status = models.CharField(_("from"), max_length=30, blank=True)
-    to_status = models.CharField(_("to"), max_length=30, blank=True)
+    to_status = models.CharField(pgettext_lazy("status change", "to"), max_length=30, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
@@ -99,12 +100,12 @@ class FieldPhoto(BaseModel):
 class Wish(BaseModel):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Awaiting review")
-        PUBLISHED = "published", _("Published")
+        PUBLISHED = "published", pgettext_lazy("wish", "Published")
         CLAIMED = "claimed", _("Claimed")
         DELIVERED = "delivered", _("Delivered")
         COMPLETED = "completed", _("Completed")
         REJECTED = "rejected", _("Rejected")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("fieldwork status", "Cancelled")
 
     class Beneficiary(models.TextChoices):
         ELDERLY = "elderly", _("Elderly person")
@@ -149,7 +150,7 @@ class Wish(BaseModel):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_at = models.DateTimeField(pgettext_lazy("wish", "published at"), null=True, blank=True)
     claimer_kind = models.CharField(_("claimed by (kind)"), max_length=20, choices=ClaimerKind.choices, blank=True)
     claimer_name = models.CharField(_("claimed by"), max_length=100, blank=True)
     claimer_phone = models.CharField(_("claimer phone"), max_length=30, blank=True, validators=[validate_phone])
@@ -207,7 +208,7 @@ class Dispute(BaseModel):
 
     class Risk(models.TextChoices):
         LOW = "low", _("Low")
-        MEDIUM = "medium", _("Medium")
+        MEDIUM = "medium", pgettext_lazy("risk", "Medium")
         HIGH = "high", _("High")
 
     class Status(models.TextChoices):
@@ -267,7 +268,7 @@ class Dispute(BaseModel):
 class DisputeParty(BaseModel):
     class Kind(models.TextChoices):
         PERSON = "person", _("Person")
-        ORGANISATION = "organisation", _("Organisation")
+        ORGANISATION = "organisation", pgettext_lazy("party", "Organisation")
 
     class Side(models.TextChoices):
         APPLICANT = "applicant", _("Applicant")
@@ -453,7 +454,7 @@ class PatrolPlan(BaseModel):
 
 class Patrol(BaseModel):
     class Status(models.TextChoices):
-        IN_PROGRESS = "in_progress", _("In progress")
+        IN_PROGRESS = "in_progress", pgettext_lazy("fieldwork status", "In progress")
         ENDED = "ended", _("Ended")
 
     code = models.CharField(_("code"), max_length=20, unique=True, editable=False)
@@ -515,7 +516,7 @@ class Finding(BaseModel):
         OPEN = "open", _("Awaiting rectification")
         RECTIFIED = "rectified", _("Rectified")
         SENT_BACK = "sent_back", _("Sent back")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("fieldwork status", "Cancelled")
 
     patrol = models.ForeignKey(Patrol, verbose_name=_("patrol"), on_delete=models.PROTECT, related_name="findings")
     item = models.CharField(_("check item"), max_length=200, blank=True)
@@ -593,7 +594,7 @@ class Hazard(BaseModel):
         MAJOR = "major", _("Major hazard")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("fieldwork status", "Open")
         RECTIFIED = "rectified", _("Rectified")
 
     enterprise = models.ForeignKey(
@@ -702,7 +703,7 @@ class AlertChainStep(BaseModel):
 
 class Incident(BaseModel):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("fieldwork status", "Open")
         RESPONDING = "responding", _("Responding")
         CLOSED = "closed", _("Closed")
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import generic
 from django.views.generic.detail import SingleObjectMixin
 
@@ -839,7 +839,7 @@ class ComplianceView(ScopedMixin, generic.TemplateView):
                 _("done"),
                 _("previous period"),
                 _("done in previous period"),
-                _("overdue"),
+                pgettext("patrol", "overdue"),
             ]
             rows = [
                 [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shanzhi.fieldwork.models import Dispute, Finding, Incident, Patrol, Wish
 
@@ -86,7 +87,7 @@ def allowed_actions(table: dict, state: str) -> list[str]:
 
 def action_label(action: str) -> str:
     labels = {
-        "publish": _("Publish"),
+        "publish": pgettext("wish", "Publish"),
         "reject": _("Reject"),
         "claim": _("Claim"),
         "release": _("Release the claim"),

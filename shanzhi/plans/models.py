@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
@@ -132,7 +133,7 @@ class PlanNode(BaseModel):
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.TASK)
-    level = models.PositiveSmallIntegerField(_("level"), default=1)
+    level = models.PositiveSmallIntegerField(pgettext_lazy("plan node", "level"), default=1)
     position = models.PositiveIntegerField(_("position"), default=0)
     label = models.CharField(_("number"), max_length=20, blank=True)
     title = models.CharField(_("title"), max_length=500)

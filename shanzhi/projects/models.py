@@ -252,7 +252,7 @@ class ProjectMonth(BaseModel):
         _("physical progress (%)"), max_digits=5, decimal_places=1, null=True, blank=True, validators=PERCENT
     )
     note = models.TextField(_("note"), blank=True)
-    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    reported_at = models.DateTimeField(pgettext_lazy("project month", "reported at"), null=True, blank=True)
 
     scope_rule = ScopeRule(department="project__department_id", community="project__community_id")
 
@@ -325,7 +325,7 @@ class Blocker(BaseModel):
         OPEN = "open", pgettext_lazy("blocker", "Open")
         RAISED = "raised", _("Raised as a case")
         RESOLVED = "resolved", _("Resolved")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("blocker", "Cancelled")
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="blockers")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -454,7 +454,7 @@ class Lead(BaseModel):
 
     class Stage(models.TextChoices):
         LEAD = "lead", _("Lead")
-        CONTACTED = "contacted", _("Contacted")
+        CONTACTED = "contacted", pgettext_lazy("investment lead", "Contacted")
         VISITED = "visited", _("Visited")
         NEGOTIATING = "negotiating", _("Negotiating")
         SIGNED = "signed", _("Signed")
@@ -540,7 +540,7 @@ class LeadActivity(BaseModel):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CALL)
     at = models.DateTimeField(_("at"), default=timezone.now)
-    summary = models.TextField(_("summary"))
+    summary = models.TextField(pgettext_lazy("investment lead", "summary"))
 
     scope_rule = ScopeRule(department="lead__department_id", owner="lead__owner_id")
 

@@ -84,3 +84,25 @@ def test_gettext_is_not_aliased_to_names_makemessages_ignores():
             if alias not in KNOWN_KEYWORDS:
                 offenders.append(f"{path.relative_to(ROOT)}: as {alias}")
     assert not offenders, offenders
+
+
+def test_no_app_catalogue_is_overridden_by_another():
+    """Django merges every app's catalogue into one: for a (context, msgid) that several apps
+    translate, the app listed first in INSTALLED_APPS (or the project catalogue in LOCALE_PATHS)
+    wins and the others silently show its wording. Either the wording is the same everywhere or
+    the app gives its use a context (`pgettext`, `{% translate "…" context "…" %}`)."""
+    seen = {}
+    for po_path in CATALOGUES:
+        app = po_path.relative_to(ROOT).parts[0]
+        where = "project (LOCALE_PATHS)" if app == "locale" else app
+        for e in polib.pofile(str(po_path)):
+            if not e.obsolete:
+                text = e.msgstr if not e.msgid_plural else " | ".join(v for _, v in sorted(e.msgstr_plural.items()))
+                seen.setdefault((e.msgctxt, e.msgid), {})[where] = text
+    clashes = [
+        f"{'[' + ctxt + '] ' if ctxt else ''}{msgid!r}: "
+        + ", ".join(f"{app}={msgstr}" for app, msgstr in sorted(by_app.items()))
+        for (ctxt, msgid), by_app in sorted(seen.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+        if len(set(by_app.values())) > 1
+    ]
+    assert not clashes, f"{len(clashes)} strings translated differently by different apps:\n" + "\n".join(clashes)

@@ -1,6 +1,6 @@
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from shanzhi.fieldwork import workflows
 
@@ -10,7 +10,7 @@ EXTRA = {
     "submit": gettext_lazy("Submitted"),
     "register": gettext_lazy("Registered"),
     "start": gettext_lazy("Started"),
-    "report": gettext_lazy("Reported"),
+    "report": pgettext_lazy("timeline action", "Reported"),
     "alert": gettext_lazy("Alerted"),
     "overdue": gettext_lazy("Not acknowledged in time"),
     "flag": gettext_lazy("Flagged"),
