@@ -267,8 +267,8 @@ def test_case_page_timeline_names_states_in_the_readers_language(org, client_for
 
 
 def test_case_words_are_not_overridden_by_another_apps_catalogue(org, client):
-    """"Replied", "reply", "deadline", "Progress" mean other things in plans (反馈, 完成时限, 进度):
-    the cases pages carry a context, so their own translations show."""
+    """The words "Replied", "reply", "deadline", "Progress" mean other things in plans (反馈,
+    完成时限, 进度): the cases pages carry a context, so their own translations show."""
     case = make_case(org)
     drive_to(case, "replied", org)
     page = client.get(f"/cases/track/{case.code}/").content.decode()
