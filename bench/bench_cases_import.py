@@ -16,7 +16,6 @@ the same rows from an .xlsx file (core.excel.read_table), which the import page 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -35,33 +34,20 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--xlsx-rows", type=int, default=20_000, help="rows for the .xlsx reading measure (0: skip)")
     args = ap.parse_args()
-    if not os.environ.get("DATABASE_URL"):
-        shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir(parents=True, exist_ok=True)
+    from synthetic_cases import prepare
 
-    import django
-
-    django.setup()
+    prepare(DATA)
     import io
     import random
     import resource
 
-    from django.core.management import call_command
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    from shanzhi.cases import demo as cases_demo
     from shanzhi.cases.demo_data import TAXONOMY, make_text
     from shanzhi.cases.models import Case
     from shanzhi.cases.services import cases_import
     from shanzhi.core.excel import build_xlsx, read_table
-    from shanzhi.orgs import demo as orgs_demo
-    from shanzhi.orgs.models import Grid
 
-    if not Grid.objects.exists():
-        orgs_demo.load()
-    cases_demo._categories(None)
     rng = random.Random(7)
     subs = [(code, nature, tpl) for _t, _n, ss in TAXONOMY for (code, _nm, _d, nature, _days, _k, tpl) in ss]
     rows = []

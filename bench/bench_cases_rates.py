@@ -18,7 +18,6 @@ Prints one line per measure and peak RSS.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -39,44 +38,20 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--keep", action="store_true", help="reuse the database of a previous run")
     args = ap.parse_args()
-    if not args.keep and not os.environ.get("DATABASE_URL"):
-        shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir(parents=True, exist_ok=True)
+    from synthetic_cases import prepare
 
-    import django
-
-    django.setup()
+    prepare(DATA, keep=args.keep, cases=args.cases, prefix="BR")
     import random
     import resource
     import statistics
 
     import numpy as np
-    from django.core.management import call_command
-    from django.db import connection
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    from shanzhi.cases import demo as cases_demo
     from shanzhi.cases import router, selectors
     from shanzhi.cases.models import Case
-    from shanzhi.orgs import demo as orgs_demo
-    from shanzhi.orgs.models import Grid
     from shanzhi.orgs.selectors import grid_locator
 
-    if not Grid.objects.exists():
-        orgs_demo.load()
-    cases_demo._categories(None)
-    print(f"database: {connection.vendor}; grids: {Grid.objects.count()}")
-
-    have = Case.objects.count()
-    if have < args.cases:
-        from synthetic_cases import insert as insert_synthetic
-
-        n = args.cases - have
-        dt = insert_synthetic(n, have, prefix="BR")
-        how = "COPY" if connection.vendor == "postgresql" else "executemany"
-        print(f"inserted {n:,} synthetic cases in {dt:.1f} s ({n / dt:,.0f}/s, raw {how})")
     total = Case.objects.count()
     print(f"cases in the table: {total:,}")
 

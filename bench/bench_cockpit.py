@@ -20,7 +20,6 @@ Prints one line per measure.
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -30,13 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = Path(os.environ.setdefault("SHANZHI_DATA_DIR", "/tmp/shanzhi-bench-cockpit"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanzhi.settings")
-
-
-def insert(n: int, have: int) -> None:
-    from synthetic_cases import insert as insert_synthetic
-
-    dt = insert_synthetic(n, have, prefix="BC")
-    print(f"inserted {n:,} cases in {dt:.1f} s ({n / dt:,.0f}/s)", flush=True)
 
 
 def timed(func, runs: int) -> tuple[float, float]:
@@ -57,35 +49,18 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--keep", action="store_true", help="reuse the database of a previous run")
     args = ap.parse_args()
-    if not args.keep and not os.environ.get("DATABASE_URL"):
-        shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir(parents=True, exist_ok=True)
+    from synthetic_cases import prepare
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+    prepare(DATA, keep=args.keep, cases=args.cases, prefix="BC")
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     from shanzhi.accounts.models import Role, User
-    from shanzhi.cases import demo as cases_demo
     from shanzhi.cases.models import Case
     from shanzhi.cockpit import rollup, selectors
     from shanzhi.cockpit.models import CaseStat
-    from shanzhi.orgs import demo as orgs_demo
-    from shanzhi.orgs.models import Community, Department, Grid
+    from shanzhi.orgs.models import Community, Department
     from shanzhi.testing.factories import make_user
 
-    if not Grid.objects.exists():
-        orgs_demo.load()
-    cases_demo._categories(None)
-    print(f"database: {connection.vendor}; grids: {Grid.objects.count()}", flush=True)
-    have = Case.objects.count()
-    if have < args.cases:
-        insert(args.cases - have, have)
     print(f"cases in the table: {Case.objects.count():,}", flush=True)
 
     t0 = time.perf_counter()

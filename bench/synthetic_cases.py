@@ -1,4 +1,9 @@
-"""Synthetic cases for the benchmarks that need millions of rows (cockpit, three rates).
+"""Set-up shared by the case benchmarks, and synthetic cases for the ones that need millions of
+rows (cockpit, three rates).
+
+`prepare()` gives a benchmark its database: a fresh data directory (SQLite; on PostgreSQL the
+database in DATABASE_URL, use a throw-away one), migrated, with the demo organisation (143 grids)
+and the demo taxonomy, and optionally topped up to N synthetic cases.
 
 Rows go straight into `cases_case` as tuples (PostgreSQL COPY, SQLite executemany in batches
 of 20,000), in reception order over the last `years` years, spread over the demo
@@ -10,8 +15,11 @@ organisation's grids, departments and sub-categories; about 97 % of older cases 
 from __future__ import annotations
 
 import datetime
+import os
 import random
+import shutil
 import time
+from pathlib import Path
 
 COLS = [
     "code", "kind", "source", "title", "description", "category_id", "nature", "status", "priority",
@@ -90,3 +98,33 @@ def insert(n: int, have: int = 0, *, prefix: str = "BC") -> float:
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
     return time.perf_counter() - t0
+
+
+def prepare(data: Path, *, keep: bool = False, cases: int = 0, prefix: str = "BC") -> None:
+    """Set Django up on a benchmark database and top it up to `cases` synthetic cases."""
+    if not keep and not os.environ.get("DATABASE_URL"):
+        shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    from shanzhi.cases import demo as cases_demo
+    from shanzhi.cases.models import Case
+    from shanzhi.orgs import demo as orgs_demo
+    from shanzhi.orgs.models import Grid
+
+    if not Grid.objects.exists():
+        orgs_demo.load()
+    cases_demo._categories(None)
+    print(f"database: {connection.vendor}; grids: {Grid.objects.count()}", flush=True)
+    have = Case.objects.count()
+    if have < cases:
+        n = cases - have
+        dt = insert(n, have, prefix=prefix)
+        how = "COPY" if connection.vendor == "postgresql" else "executemany"
+        print(f"inserted {n:,} synthetic cases in {dt:.1f} s ({n / dt:,.0f}/s, raw {how})", flush=True)
