@@ -144,29 +144,9 @@ def clean_photo(upload) -> tuple[ContentFile, str]:
     return ContentFile(out.getvalue(), name=name), f"image/{'jpeg' if ext == 'jpg' else 'png'}"
 
 
-def _event(
-    case: Case,
-    *,
-    action: str,
-    actor,
-    from_status: str = "",
-    to_status: str = "",
-    note: str = "",
-    data: dict | None = None,
-    is_public: bool = True,
-    at: datetime.datetime | None = None,
-) -> CaseEvent:
-    ev = _event_row(
-        case,
-        action=action,
-        actor=actor,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        data=data,
-        is_public=is_public,
-        at=at,
-    )
+def _event(case: Case, **fields) -> CaseEvent:
+    """Write one timeline event now (`_event_row` builds it; see there for the fields)."""
+    ev = _event_row(case, **fields)
     ev.save(force_insert=True)
     return ev
 
