@@ -24,7 +24,22 @@ class CasesConfig(AppConfig):
             registry.add_menu(
                 MenuItem(section=section, label=label, url_name=url, permission=perm, order=200 + order, icon=icon)
             )
+        # The dispatch desk's queue: in the menu of leaders and administrators; desk staff (role
+        # "dept") reach it from their home panel and the case list, as the menu cannot tell
+        # them from other departments' staff.
+        registry.add_menu(
+            MenuItem(
+                section=section,
+                label=_("Dispatch desk"),
+                url_name="cases:desk",
+                roles=frozenset({"admin", "leader"}),
+                permission="cases.view_case",
+                order=200,
+                icon="inbox",
+            )
+        )
         registry.add_demo_loader(30, "cases", demo.load)
+        registry.add_home_panel(["admin", "leader", "dept"], panels.desk_panel, order=190)
         registry.add_home_panel(["admin", "leader", "dept", "community", "grid"], panels.cases_panel, order=200)
         registry.add_home_panel(["resident"], panels.resident_panel, order=200)
         # Every 10 minutes: warn before deadlines, escalate overdue cases (run_scheduler enqueues it).

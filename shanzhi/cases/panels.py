@@ -1,5 +1,7 @@
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from shanzhi.cases.models import Case
@@ -22,6 +24,40 @@ def cases_panel(request):
             ),
         ],
         "links": [(_("Three rates"), reverse("cases:rates")), (_("Hotline entry"), reverse("cases:case_add"))],
+    }
+
+
+def desk_panel(request):
+    """派单台: how many cases wait for a person (desk staff, leaders, administrators)."""
+    from shanzhi.cases.views import can_use_desk, waiting_at_desk
+
+    user = request.user
+    if not can_use_desk(user):
+        return None
+    waiting = waiting_at_desk(Case.objects.restrict(user))
+    counts = waiting.aggregate(
+        total=Count("pk"),
+        returned=Count("pk", filter=Q(status=Case.Status.RETURNED)),
+        outside=Count("pk", filter=Q(grid__isnull=True)),
+    )
+    url = reverse("cases:desk")
+    oldest = waiting.order_by("received_at").values_list("received_at", flat=True).first()
+    return {
+        "title": _("Dispatch desk"),
+        "template": "includes/panel_links.html",
+        "stats": [
+            (_("Waiting for dispatch"), counts["total"], url),
+            (_("Returned"), counts["returned"], url + "?status=returned"),
+            (_("Outside every grid"), counts["outside"], url + "?outside_grids=true"),
+        ],
+        "links": [
+            (
+                _("Open the queue (oldest waiting %(t)s)") % {"t": timesince(oldest)}
+                if oldest
+                else _("Open the queue"),
+                url,
+            )
+        ],
     }
 
 

@@ -6,6 +6,7 @@ from shanzhi.core.urls_helpers import crud_paths
 app_name = "cases"
 urlpatterns = [
     path("", v.CaseList.as_view(), name="case_list"),
+    path("desk/", v.DeskQueueView.as_view(), name="desk"),
     path("new/", v.CaseCreate.as_view(), name="case_add"),
     path("<int:pk>/", v.CaseDetail.as_view(), name="case_detail"),
     path("<int:pk>/act/", v.CaseTransitionView.as_view(), name="case_transition"),

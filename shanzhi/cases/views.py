@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -9,15 +10,17 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views import generic
 
-from shanzhi.cases import filtersets, forms, router, selectors, services, workflow
+from shanzhi.cases import conf, filtersets, forms, router, selectors, services, workflow
 from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, Category, KeywordRule, RoutingModel
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
-from shanzhi.core.scoping import ADD, CHANGE, VIEW
+from shanzhi.core.scoping import ADD, CHANGE, VIEW, scope_for
 from shanzhi.core.views import (
     Column,
     ObjectCreateView,
@@ -27,7 +30,8 @@ from shanzhi.core.views import (
     ObjectUpdateView,
     ScopedMixin,
 )
-from shanzhi.orgs.models import Department
+from shanzhi.orgs.filtersets import ScopedFilterSet
+from shanzhi.orgs.models import Community, Department
 
 ACTION_LABELS = {
     "accept": gettext_lazy("Accept"),
@@ -100,6 +104,136 @@ class CaseList(ObjectListView):
 
     def get_base_queryset(self):
         return Case.objects.select_related("category__parent", "department", "grid")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["desk_url"] = reverse("cases:desk") if can_use_desk(self.request.user) else None
+        return ctx
+
+
+# ----------------------------------------------------------------------------- dispatch desk
+
+# Waiting for a person at the desk: new cases the router did not send on (low confidence, no
+# grid, no model), cases the desk accepted but has not dispatched yet, and cases a department
+# sent back (退回: `return` puts them with the desk again).
+DESK_WAITING_STATES = (Case.Status.RECEIVED, Case.Status.ACCEPTED, Case.Status.RETURNED)
+
+
+def can_use_desk(user) -> bool:
+    """Staff of the street's dispatch desk (派单台), street leaders and administrators."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser or user.role in ("admin", "leader"):
+        return True
+    return scope_for(user).dispatch_desk
+
+
+def waiting_at_desk(qs):
+    """The cases of `qs` (already restricted to the viewer) that sit with the desk: a waiting
+    state, and the desk's department or none yet."""
+    return qs.filter(status__in=DESK_WAITING_STATES).filter(
+        Q(department__isnull=True) | Q(department__kind=Department.Kind.DISPATCH)
+    )
+
+
+class DeskFilterSet(ScopedFilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=[(s.value, s.label) for s in DESK_WAITING_STATES], label=gettext_lazy("status")
+    )
+    source = django_filters.ChoiceFilter(choices=Case.Source.choices, label=gettext_lazy("channel"))
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), label=gettext_lazy("category"), method="filter_category"
+    )
+    community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=gettext_lazy("community"))
+    outside_grids = django_filters.ChoiceFilter(
+        choices=[("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))],
+        method="filter_outside_grids",
+        label=gettext_lazy("outside every grid"),
+    )
+
+    class Meta:
+        model = Case
+        fields = ["status", "source", "category", "community", "outside_grids"]
+
+    def filter_outside_grids(self, qs, name, value):
+        # No grid: the point lies outside every grid, or the case came without a point.
+        return qs.filter(grid__isnull=value == "true") if value in ("true", "false") else qs
+
+    def filter_category(self, qs, name, value):
+        # At the desk the category is often only the router's suggestion: match either.
+        if value is None:
+            return qs
+        return qs.filter(
+            Q(category=value)
+            | Q(category__parent=value)
+            | Q(suggested_category=value)
+            | Q(suggested_category__parent=value)
+        )
+
+
+def _waiting_hours(case: Case) -> float:
+    return round((timezone.now() - case.received_at).total_seconds() / 3600, 1)
+
+
+class DeskQueueView(ObjectListView):
+    """派单台: the cases waiting for a person to send them to a department, oldest first."""
+
+    model = Case
+    filterset_class = DeskFilterSet
+    search_fields = ("code", "title", "description", "address", "routing_reason")
+    template_name = "cases/desk.html"
+    export_name = gettext_lazy("dispatch-desk")
+    columns = [
+        Column("code", gettext_lazy("tracking code"), link=True),
+        Column("status", gettext_lazy("status")),
+        Column("received_at", gettext_lazy("received at")),
+        Column(_waiting_hours, gettext_lazy("waiting (hours)")),
+        Column("source", gettext_lazy("channel")),
+        Column("title", gettext_lazy("title")),
+        Column("category", gettext_lazy("category")),
+        Column("suggested_category", gettext_lazy("suggested category")),
+        Column("routed_by", gettext_lazy("routed by")),
+        Column("routing_confidence", gettext_lazy("routing confidence")),
+        Column("routing_reason", gettext_lazy("routing reason")),
+        Column("community", gettext_lazy("community")),
+        Column("grid", gettext_lazy("grid")),
+        Column("return_count", gettext_lazy("returns")),
+    ]
+
+    def dispatch(self, request, *args, **kwargs):
+        # Anonymous visitors go to the log-in page (ScopedMixin); signed-in others are refused.
+        if request.user.is_authenticated and not can_use_desk(request.user):
+            raise PermissionDenied(_("Only the dispatch desk and street leaders work this queue."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_base_queryset(self):
+        qs = Case.objects.select_related("category__parent", "suggested_category__parent", "community", "grid")
+        return waiting_at_desk(qs).order_by("received_at", "id")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        now = timezone.now()
+        items = []
+        for case in ctx["object_list"]:
+            # Pre-select the department the (suggested) category would send it to.
+            category = case.category or case.suggested_category
+            suggested = None
+            if category is not None:
+                suggested = category.default_department_id or (
+                    category.parent.default_department_id if category.parent_id else None
+                )
+            items.append(
+                {
+                    "case": case,
+                    "waiting": timesince(case.received_at, now),
+                    "suggested_department_id": suggested,
+                }
+            )
+        ctx["items"] = items
+        ctx["departments"] = Department.objects.exclude(kind=Department.Kind.DISPATCH)
+        ctx["next_url"] = self.request.get_full_path()
+        ctx["min_confidence"] = float(conf.get("cases.routing_min_confidence"))
+        return ctx
 
 
 class CaseDetail(ObjectDetailView):
@@ -204,6 +338,12 @@ class CaseTransitionView(ScopedMixin, generic.View):
             params["score"] = post.get("score")
         if action == "note":
             params["public"] = post.get("public") == "1"
+        # A quick action from a list (the desk queue) goes back to it.
+        back = post.get("next", "")
+        if back and not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = ""
         try:
             if action == "merge" and params.get("into") is not None:
                 services.case_merge(
@@ -223,13 +363,18 @@ class CaseTransitionView(ScopedMixin, generic.View):
                     photos=request.FILES.getlist("photos"),
                     **params,
                 )
-            messages.success(request, _("Done: %(a)s.") % {"a": action_label(action)})
+            if back:  # the list does not show the case any more: say which one
+                messages.success(request, _("%(c)s — done: %(a)s.") % {"c": case.code, "a": action_label(action)})
+            else:
+                messages.success(request, _("Done: %(a)s.") % {"a": action_label(action)})
         except ConflictError as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         except PermissionDenied as exc:
             messages.error(request, str(exc) or _("Your role may not do this."))
+        if back:
+            return redirect(back)
         if Case.objects.restrict(request.user, VIEW).filter(pk=case.pk).exists():
             return redirect(case.get_absolute_url())
         return redirect("cases:case_list")

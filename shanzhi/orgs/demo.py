@@ -109,6 +109,7 @@ DEMO_USERS = [
     ("demo-admin", Role.ADMIN, "系统管理员（演示）", None, None),
     ("demo-leader", Role.LEADER, "李主任（演示）", None, None),
     ("demo-dept", Role.DEPT, "陈科员（城管执法，演示）", "urban-management", None),
+    ("demo-desk", Role.DEPT, "周派单员（指挥调度中心，演示）", "dispatch", None),
     ("demo-community", Role.COMMUNITY, "黄书记（西苑社区，演示）", None, "442000004005"),
     ("demo-grid", Role.GRID, "林网格员（西苑社区，演示）", None, "442000004005"),
     ("demo-resident", Role.RESIDENT, "张女士（居民，演示）", None, None),
