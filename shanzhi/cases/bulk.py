@@ -294,7 +294,10 @@ def import_cases(
     timings["locate_route"] = time.perf_counter() - t
     t = time.perf_counter()
 
-    sign_deadline = workdays.deadline_after(now, workhours=int(conf.get("cases.sign_workhours")))
+    # One calendar snapshot for the whole import: the overrides read once, each day's answer
+    # remembered (deadline_after alone would read the overrides for every call).
+    calendar = workdays.Calendar()
+    sign_deadline = calendar.deadline_after(now, workhours=int(conf.get("cases.sign_workhours")))
     by_nature = {n: nature_workdays(n) for n in Case.Nature.values}
     enterprise_days = int(conf.get("cases.enterprise_deadline_workdays"))
     enterprise = Case.Kind.ENTERPRISE.value
@@ -314,11 +317,9 @@ def import_cases(
     day_deadline: dict[tuple, datetime.datetime] = {}
     hour_deadline: dict[tuple, datetime.datetime] = {}
     code_prefix = conf.get("cases.code_prefix")
-    # Deadlines first: they may read the calendar (a query), which cannot run during a COPY.
+    # Deadlines first, on the calendar read above (no query may run during a COPY).
     locs: list[tuple] = []
     deadlines: list[datetime.datetime] = []
-    overrides = workdays._overrides()  # read once (deadline_after reads it for every call)
-    workday_memo: dict[datetime.date, bool] = {}
     for _d, _t, cat, nature, kind, _x, _y, _a, _n, _p, at in parsed:
         loc = local_of.get(at)
         if loc is None:
@@ -329,7 +330,7 @@ def import_cases(
             key = (at, hours)
             deadline = hour_deadline.get(key)
             if deadline is None:
-                deadline = hour_deadline[key] = _deadline_after_hours(at.astimezone(tz), hours, overrides, workday_memo)
+                deadline = hour_deadline[key] = calendar.hours_deadline(at.astimezone(tz), hours)
         else:
             n_days = (cat.deadline_workdays if cat is not None else None) or by_nature[nature]
             if kind == enterprise:
@@ -337,7 +338,7 @@ def import_cases(
             key = (loc[0], n_days)
             deadline = day_deadline.get(key)
             if deadline is None:
-                deadline = day_deadline[key] = _deadline_after_days(loc[0], n_days, tz, overrides, workday_memo)
+                deadline = day_deadline[key] = calendar.day_deadline(loc[0], n_days, tz)
         locs.append(loc)
         deadlines.append(deadline)
     timings["deadlines"] = time.perf_counter() - t
@@ -429,48 +430,6 @@ def import_cases(
     last_timings.clear()
     last_timings.update(timings)
     return len(parsed)
-
-
-def _deadline_after_days(day: datetime.date, days: int, tz, overrides: dict, is_workday: dict) -> datetime.datetime:
-    """`router.workday_deadline` (= `workdays.deadline_after(start, workdays=days)`) for a start
-    on local `day`: the end of the `days`-th working day after it (a test compares them)."""
-    remaining = days
-    while remaining > 0:
-        day += datetime.timedelta(days=1)
-        working = is_workday.get(day)
-        if working is None:
-            working = is_workday[day] = workdays.is_workday(day, overrides)
-        if working:
-            remaining -= 1
-    return datetime.datetime.combine(day, workdays.WORKDAY_END, tz)
-
-
-def _deadline_after_hours(
-    local: datetime.datetime, hours: int, overrides: dict, is_workday: dict | None = None
-) -> datetime.datetime:
-    """`workdays.deadline_after(start, workhours=hours)` for a start already in local time, with
-    the calendar overrides given and working days remembered in `is_workday` (the same walk; a
-    test compares the two)."""
-    if is_workday is None:
-        is_workday = {}
-    tz = local.tzinfo
-    remaining = datetime.timedelta(hours=hours)
-    cursor = local
-    while True:
-        day = cursor.date()
-        working = is_workday.get(day)
-        if working is None:
-            working = is_workday[day] = workdays.is_workday(day, overrides)
-        if working:
-            day_start = datetime.datetime.combine(day, workdays.WORKDAY_START, tz)
-            day_end = datetime.datetime.combine(day, workdays.WORKDAY_END, tz)
-            begin = max(cursor, day_start)
-            if begin < day_end:
-                available = day_end - begin
-                if available >= remaining:
-                    return begin + remaining
-                remaining -= available
-        cursor = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0, 0), tz)
 
 
 def _import_orm(objs: list[dict], *, now, actor_id, label: str, batch_size: int) -> None:

@@ -6,7 +6,6 @@ never a silent wrong assignment.
 
 from __future__ import annotations
 
-import datetime
 import logging
 import threading
 import time
@@ -114,7 +113,8 @@ def grid_by_pk(pk: int | None) -> Grid | None:
 
 def workday_deadline(start, days: int):
     """`workdays.deadline_after(start, workdays=days)`, memoised by local date (the result is
-    the end of a working day, so only the date matters)."""
+    the end of a working day, so only the date matters), on a calendar snapshot kept for the
+    lookup period like the rest (a calendar override clears it at once)."""
     from django.utils import timezone
 
     from shanzhi.core import workdays
@@ -122,16 +122,11 @@ def workday_deadline(start, days: int):
     memo = _cached("deadlines", dict)
     local = timezone.localtime(start)
     key = (local.date(), days)
-    if key not in memo:
-        # workdays.add_workdays, with the calendar overrides read once per cache period
-        overrides = _cached("overrides", workdays._overrides)
-        day, remaining = local.date(), days
-        while remaining > 0:
-            day += datetime.timedelta(days=1)
-            if workdays.is_workday(day, overrides):
-                remaining -= 1
-        memo[key] = datetime.datetime.combine(day, workdays.WORKDAY_END, local.tzinfo)
-    return memo[key]
+    deadline = memo.get(key)
+    if deadline is None:
+        calendar = _cached("calendar", workdays.Calendar)
+        deadline = memo[key] = calendar.day_deadline(local.date(), days, local.tzinfo)
+    return deadline
 
 
 def classifier(target: str) -> TextClassifier | None:

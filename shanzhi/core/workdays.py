@@ -11,6 +11,7 @@ import datetime
 import functools
 import logging
 import time
+from collections.abc import Mapping
 
 import chinese_calendar
 
@@ -92,48 +93,71 @@ def is_workday(day: datetime.date, overrides: dict[datetime.date, bool] | None =
     return day.weekday() < 5
 
 
-def add_workdays(start: datetime.date, days: int) -> datetime.date:
-    """The date `days` working days after `start` (the start day itself does not count)."""
-    if days < 0:
-        raise ValueError("days must be >= 0")
-    overrides = _overrides()
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += datetime.timedelta(days=1)
-        if is_workday(current, overrides):
-            remaining -= 1
-    return current
+class Calendar:
+    """A snapshot of the working-day calendar for a run of computations: the overrides read
+    once (when it is made, or given), each day's answer remembered. The one working-day walk:
+    the module functions below use a fresh calendar per call; the bulk import of cases keeps
+    one for the whole import and the case router one per lookup period. A calendar does not
+    see overrides saved after it was made; make a new one for that."""
 
+    __slots__ = ("_workday", "overrides")
 
-def workdays_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days in (start, end]; negative when end is before start."""
-    if end < start:
-        return -workdays_between(end, start)
-    overrides = _overrides()
-    count = 0
-    current = start
-    while current < end:
-        current += datetime.timedelta(days=1)
-        if is_workday(current, overrides):
-            count += 1
-    return count
+    def __init__(self, overrides: Mapping[datetime.date, bool] | None = None):
+        self.overrides = _overrides() if overrides is None else overrides
+        self._workday: dict[datetime.date, bool] = {}
 
+    def is_workday(self, day: datetime.date) -> bool:
+        working = self._workday.get(day)
+        if working is None:
+            working = self._workday[day] = is_workday(day, self.overrides)
+        return working
 
-def deadline_after(start: datetime.datetime, *, workdays: int = 0, workhours: int = 0) -> datetime.datetime:
-    """The deadline for something received at `start` (aware datetime), counting working days
-    (to the end of the working day) or working hours within 09:00–17:30 on working days."""
-    from django.utils import timezone
+    def add_workdays(self, start: datetime.date, days: int) -> datetime.date:
+        """The date `days` working days after `start` (the start day itself does not count)."""
+        if days < 0:
+            raise ValueError("days must be >= 0")
+        memo, overrides = self._workday, self.overrides
+        one_day = datetime.timedelta(days=1)
+        current, remaining = start, days
+        while remaining > 0:
+            current += one_day
+            working = memo.get(current)
+            if working is None:
+                working = memo[current] = is_workday(current, overrides)
+            if working:
+                remaining -= 1
+        return current
 
-    local = timezone.localtime(start)
-    tz = local.tzinfo
-    if workhours:
-        overrides = _overrides()
-        remaining = datetime.timedelta(hours=workhours)
+    def workdays_between(self, start: datetime.date, end: datetime.date) -> int:
+        """Working days in (start, end]; negative when end is before start."""
+        if end < start:
+            return -self.workdays_between(end, start)
+        count, current = 0, start
+        while current < end:
+            current += datetime.timedelta(days=1)
+            if self.is_workday(current):
+                count += 1
+        return count
+
+    def day_deadline(self, day: datetime.date, days: int, tz: datetime.tzinfo) -> datetime.datetime:
+        """The end of the working day (17:30 in `tz`) `days` working days after local date
+        `day`; with 0, the end of `day` itself, even when it is not a working day."""
+        return datetime.datetime.combine(self.add_workdays(day, days), WORKDAY_END, tz)
+
+    def hours_deadline(self, local: datetime.datetime, hours: int) -> datetime.datetime:
+        """`hours` working hours after `local` (aware, in local time), counted within
+        09:00–17:30 of working days (no lunch break); a start outside working time counts from
+        the next opening, a result falling on 17:30 stays on that day."""
+        memo, overrides = self._workday, self.overrides
+        tz = local.tzinfo
+        remaining = datetime.timedelta(hours=hours)
         cursor = local
         while True:
             day = cursor.date()
-            if is_workday(day, overrides):
+            working = memo.get(day)
+            if working is None:
+                working = memo[day] = is_workday(day, overrides)
+            if working:
                 day_start = datetime.datetime.combine(day, WORKDAY_START, tz)
                 day_end = datetime.datetime.combine(day, WORKDAY_END, tz)
                 begin = max(cursor, day_start)
@@ -143,5 +167,35 @@ def deadline_after(start: datetime.datetime, *, workdays: int = 0, workhours: in
                         return begin + remaining
                     remaining -= available
             cursor = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0, 0), tz)
-    end_day = add_workdays(local.date(), workdays)
-    return datetime.datetime.combine(end_day, WORKDAY_END, tz)
+
+    def deadline_after(self, start: datetime.datetime, *, workdays: int = 0, workhours: int = 0) -> datetime.datetime:
+        """See the module's `deadline_after`."""
+        from django.utils import timezone
+
+        local = timezone.localtime(start)
+        if workhours:
+            return self.hours_deadline(local, workhours)
+        return self.day_deadline(local.date(), workdays, local.tzinfo)
+
+
+def add_workdays(start: datetime.date, days: int) -> datetime.date:
+    """The date `days` working days after `start` (the start day itself does not count)."""
+    if days < 0:
+        raise ValueError("days must be >= 0")
+    return Calendar().add_workdays(start, days)
+
+
+def workdays_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days in (start, end]; negative when end is before start."""
+    return Calendar().workdays_between(start, end)
+
+
+def deadline_after(
+    start: datetime.datetime, *, workdays: int = 0, workhours: int = 0, calendar: Calendar | None = None
+) -> datetime.datetime:
+    """The deadline for something received at `start` (aware datetime), counting working days
+    (to the end of the working day) or working hours within 09:00–17:30 on working days.
+    `calendar`: a snapshot to reuse across many calls (overrides read once, days remembered)."""
+    if calendar is None:
+        calendar = Calendar()
+    return calendar.deadline_after(start, workdays=workdays, workhours=workhours)

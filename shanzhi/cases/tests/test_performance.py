@@ -362,43 +362,100 @@ def test_redundant_case_indexes_are_gone():
 
 
 def test_import_deadlines_match_the_calendar(org):
-    """The import's working-hour and working-day deadline walks (overrides read once, working
-    days remembered) equal workdays.deadline_after over weekends, a public holiday, a make-up
-    working day and a local override, at every half hour."""
+    """The import keeps one calendar snapshot for all its rows (overrides read once, working
+    days remembered); its working-hour and working-day deadlines equal workdays.deadline_after
+    on a fresh calendar per call, and router.workday_deadline, over weekends, a public holiday,
+    the make-up working days and local overrides, at every half hour."""
     import datetime
 
     from shanzhi.core import workdays
     from shanzhi.core.models import CalendarOverride
 
     CalendarOverride.objects.create(date=datetime.date(2025, 10, 13), is_workday=False, name="停工")
+    CalendarOverride.objects.create(date=datetime.date(2025, 10, 19), is_workday=True, name="加班")
     workdays.clear_override_cache()
     try:
-        _compare_deadline_walks(workdays._overrides())
-    finally:  # the override goes with the test's transaction; the caches must forget it too
+        _compare_deadline_walks(workdays.Calendar())
+    finally:  # the overrides go with the test's transaction; the caches must forget them too
         workdays.clear_override_cache()
         router.clear_caches()
 
 
-def _compare_deadline_walks(overrides: dict) -> None:
+def _compare_deadline_walks(calendar) -> None:
     import datetime
 
     from django.utils import timezone
 
-    from shanzhi.cases import bulk
     from shanzhi.core import workdays
 
     tz = timezone.get_current_timezone()
     start = datetime.datetime(2025, 9, 26, 0, 0, tzinfo=tz)  # National Day week and its make-up days
-    memo: dict = {}
     checked = 0
     for step in range(0, 24 * 2 * 20):
         at = start + datetime.timedelta(minutes=30 * step)
         for hours in (1, 4, 8, 24):
-            got = bulk._deadline_after_hours(at, hours, overrides, memo)
-            assert got == workdays.deadline_after(at, workhours=hours)
+            got = calendar.hours_deadline(at, hours)
+            assert got == workdays.deadline_after(at, workhours=hours), (at, hours)
             checked += 1
         for days in (0, 1, 2, 5, 10, 15):
-            got = bulk._deadline_after_days(at.date(), days, tz, overrides, memo)
-            assert got == workdays.deadline_after(at, workdays=days)
+            got = calendar.day_deadline(at.date(), days, tz)
+            assert got == workdays.deadline_after(at, workdays=days) == router.workday_deadline(at, days), (at, days)
             checked += 1
     assert checked == 9600
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_imported_deadlines_equal_the_single_case_path_around_holidays(org, fast):
+    """End to end: cases imported around National Day 2025 (holiday week, make-up Saturday
+    11 Oct) and two local overrides — working-hour, sub-category-day, nature-day and enterprise
+    deadlines — carry the deadline that compute_deadline gives the same case one at a time."""
+    import datetime
+
+    from django.utils import timezone
+
+    from shanzhi.core import workdays
+    from shanzhi.core.models import CalendarOverride
+
+    cats = make_categories(org)
+    Category.objects.create(
+        code="urban-fast", name="紧急", parent=cats["top"], default_department=org.departments["urban"],
+        deadline_workhours=4,
+    )  # fmt: skip
+    CalendarOverride.objects.create(date=datetime.date(2025, 10, 13), is_workday=False, name="停工")
+    CalendarOverride.objects.create(date=datetime.date(2025, 10, 19), is_workday=True, name="加班")
+    workdays.clear_override_cache()
+    try:
+        codes = ["urban-fast", "health-clinic", "urban-other", ""]
+        natures = ["求助", "投诉", "咨询", "举报", "建议"]
+        rows = []
+        for i in range(200):  # every 3 h 15 min from Friday 26 Sep 2025, 00:45
+            at = datetime.datetime(2025, 9, 26, 0, 45) + datetime.timedelta(minutes=195 * i)
+            rows.append(
+                {
+                    "description": f"第{i}行",
+                    "category": codes[i % 4],
+                    "nature": natures[i % 5],
+                    "kind": "enterprise" if i % 7 == 0 else "",
+                    "received_at": f"{at:%Y-%m-%d %H:%M}",
+                }
+            )
+        assert services.cases_import(rows=rows, actor=org.users["admin"], fast=fast) == 200
+        imported = list(Case.objects.filter(source="import").select_related("category"))
+        assert len(imported) == 200
+        by_hours = 0
+        for case in imported:
+            expected = services.compute_deadline(
+                start=case.received_at, nature=case.nature, kind=case.kind, category=case.category
+            )
+            assert case.deadline == expected, (case.description, timezone.localtime(case.received_at))
+            if case.category is not None and case.category.deadline_workhours:
+                by_hours += 1
+                assert case.deadline == workdays.deadline_after(case.received_at, workhours=4)
+        assert by_hours == 50
+        # The holiday week, the make-up Saturday and the overrides are all in play.
+        local_days = {timezone.localtime(c.deadline).date() for c in imported}
+        assert datetime.date(2025, 10, 11) in local_days and datetime.date(2025, 10, 19) in local_days
+        assert not local_days & {datetime.date(2025, 10, d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 13)}
+    finally:
+        workdays.clear_override_cache()
+        router.clear_caches()
