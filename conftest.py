@@ -26,9 +26,10 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_memos():
-    """Per-process memos (permissions, routing lookups, calendar overrides) outlive a test's
+    """Per-process memos (tokens, permissions, routing lookups, calendar overrides) outlive a test's
     rolled-back rows, and ids are reused: every test starts and ends with them empty."""
     try:
+        from shanzhi.accounts.authentication import clear_token_memo
         from shanzhi.accounts.backends import clear_permission_memo
         from shanzhi.cases.router import clear_caches
         from shanzhi.core import workdays
@@ -37,6 +38,7 @@ def _fresh_process_memos():
         return
 
     def clear():
+        clear_token_memo()
         clear_permission_memo()
         clear_caches()
         workdays.forget_local_memo()

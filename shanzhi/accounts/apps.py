@@ -15,8 +15,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from shanzhi.accounts.backends import connect_invalidation
+        from shanzhi.accounts import authentication, backends
 
-        connect_invalidation()
+        backends.connect_invalidation()
+        authentication.connect_invalidation()
         # After the last app's migrations, so every app's permissions exist.
         post_migrate.connect(_sync_roles, dispatch_uid="shanzhi.accounts.sync_roles")

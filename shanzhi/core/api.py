@@ -44,6 +44,12 @@ class ScopedModelPermissions(permissions.DjangoModelPermissions):
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
 
+    def _queryset(self, view):
+        # Only the model is needed here: the class's queryset names it without building the
+        # scoped queryset (its filters are applied when the view reads rows).
+        queryset = getattr(view, "queryset", None)
+        return queryset if queryset is not None else super()._queryset(view)
+
 
 class ScopedViewSetMixin:
     """Restrict the queryset to the caller's scope for the action the request performs."""

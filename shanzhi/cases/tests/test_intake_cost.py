@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from shanzhi.accounts.authentication import clear_token_memo
 from shanzhi.cases import services
 from shanzhi.cases.api.serializers import CaseSerializer
 from shanzhi.cases.models import Case
@@ -29,6 +30,7 @@ def test_token_intake_reads_nothing_it_does_not_need(org):
     make_categories(org)
     c = _token_client(org.users["community"])
     assert c.post("/api/cases/cases/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="warm").status_code == 201
+    clear_token_memo()  # read the token as a process that has not seen it yet
     with CaptureQueriesContext(connection) as ctx:
         r = c.post("/api/cases/cases/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k2")
     assert r.status_code == 201 and r.json()["status"] == "dispatched"
@@ -45,6 +47,27 @@ def test_token_intake_reads_nothing_it_does_not_need(org):
     assert not any('FROM "accounts_user"' in s and 'FROM "authtoken_token"' not in s for s in reads), joined
     assert len(reads) == 1, joined
     assert sum(s.startswith('INSERT INTO "notifications_notification"') for s in sql) == 1, joined
+
+
+def test_token_is_remembered_and_forgotten_when_revoked_or_deactivated(org):
+    make_categories(org)
+    user = org.users["community"]
+    c = _token_client(user)
+    assert c.get("/api/cases/cases/").status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert c.get("/api/cases/cases/").status_code == 200
+    assert not any('"authtoken_token"' in q["sql"] for q in ctx.captured_queries)
+    # Each request has its own user object: what one request caches on it stays there.
+    r1, r2 = c.get("/api/cases/cases/"), c.get("/api/cases/cases/")
+    assert r1.wsgi_request.user == r2.wsgi_request.user and r1.wsgi_request.user is not r2.wsgi_request.user
+    user.is_active = False
+    user.save()  # in this process: forgotten at once
+    assert c.get("/api/cases/cases/").status_code in (401, 403)
+    user.is_active = True
+    user.save()
+    assert c.get("/api/cases/cases/").status_code == 200
+    Token.objects.filter(user=user).delete()
+    assert c.get("/api/cases/cases/").status_code in (401, 403)
 
 
 def test_retry_with_a_used_key_answers_200_with_the_first_case(org):
