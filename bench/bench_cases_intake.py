@@ -3,6 +3,7 @@ view doing one INSERT on the same server and database.
 
 Usage:
     .venv/bin/python bench/bench_cases_intake.py [--cases 100000] [--clients 16] [--workers 2]
+    .venv/bin/python bench/bench_cases_intake.py --route-in-worker            # routing in the worker
     DATABASE_URL=postgres://… .venv/bin/python bench/bench_cases_intake.py    # PostgreSQL
 
 What it does: a fresh data directory (/tmp/shanzhi-bench-intake) with the demo organisation
@@ -13,6 +14,12 @@ keep-alive connections) then POST cases to `/api/cases/cases/` (text, sub-catego
 the street; a unique Idempotency-Key each) and the same number of requests to the bare view.
 Prints throughput, latency p50/p95/p99, the ratio to the baseline, failures, and the server's
 peak RSS.
+
+With --route-in-worker the server accepts with routing left to the task worker
+(SHANZHI_CASES_ROUTE_IN_WORKER=1) and one `db_worker` process runs beside gunicorn on the same
+cores, as `make run` does. The worker routes while the clients submit; after the last request
+the script waits until no case is pending and prints how long that took, the end-to-end rate
+(submitted and routed), how the cases ended (dispatched / at the desk) and the worker's RSS.
 """
 
 from __future__ import annotations
@@ -156,6 +163,27 @@ def rss_of(pid: int) -> float:
     return total / 1024
 
 
+def drain(env: dict, n: int, submit_seconds: float) -> None:
+    """Wait until the worker has routed every case; print the lag and how the cases ended."""
+    code = (
+        "import django, sys, time; django.setup()\n"
+        "from shanzhi.cases.models import Case\n"
+        "t0 = time.perf_counter()\n"
+        "while Case.all_objects.filter(routed_by='pending').exists():\n"
+        "    time.sleep(0.2)\n"
+        "print(time.perf_counter() - t0)\n"
+        "from django.db.models import Count\n"
+        "print(dict(Case.all_objects.values_list('status').annotate(n=Count('id')).order_by()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    lag, statuses = out.stdout.strip().splitlines()[-2:]
+    lag = float(lag)
+    print(
+        f"{'routed by worker':<18} all {n:,} routed {lag:.1f} s after the last request; "
+        f"submitted and routed end to end {n / (submit_seconds + lag):,.0f} cases/s; statuses {statuses}"
+    )
+
+
 def main() -> None:
     import argparse
 
@@ -163,6 +191,7 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=20_000)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--route-in-worker", action="store_true", help="accept now, route in the task worker")
     args = ap.parse_args()
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
@@ -178,8 +207,18 @@ def main() -> None:
         "OMP_NUM_THREADS": "1",
         "SHANZHI_SECRET_KEY": os.environ.get("SHANZHI_SECRET_KEY", "bench-secret-key-not-for-production-0123456789"),
     }
+    if args.route_in_worker:
+        env["SHANZHI_CASES_ROUTE_IN_WORKER"] = "1"
     token = setup(env)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    task_worker = None
+    if args.route_in_worker:
+        task_worker = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
     server = subprocess.Popen(
         [
             gunicorn,
@@ -236,11 +275,18 @@ def main() -> None:
                 f"{name:<18} {args.cases / dt:8,.0f} req/s   p50 {pct(lat, 0.5):6.1f} ms   p95 {pct(lat, 0.95):6.1f} ms"
                 f"   p99 {pct(lat, 0.99):6.1f} ms   mean {statistics.mean(lat):6.1f} ms   failures {fail}"
             )
+            if name == "API case intake" and task_worker is not None:
+                drain(env, args.cases, dt)
         print(f"API / bare ratio: {results['API case intake'] / results['bare INSERT view']:.2f}")
         print(f"server peak RSS (all processes): {rss_of(server.pid):.0f} MB")
+        if task_worker is not None:
+            print(f"task worker peak RSS: {rss_of(task_worker.pid):.0f} MB")
     finally:
         server.terminate()
         server.wait(timeout=20)
+        if task_worker is not None:
+            task_worker.terminate()
+            task_worker.wait(timeout=30)
         shutil.rmtree(extra, ignore_errors=True)
 
 

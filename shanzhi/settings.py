@@ -227,6 +227,11 @@ TASKS = {
     }
 }
 
+# Case intake: route (locate, classify, dispatch) while the request waits (default), or accept
+# with one INSERT and let the task worker route in batches within seconds — for a city's
+# intake rates. See docs/adr/0003-routing-in-the-worker.md.
+CASES_ROUTE_IN_WORKER = env_bool("SHANZHI_CASES_ROUTE_IN_WORKER", False)
+
 # Notifications: the gateway for SMS / WeChat. "log" writes messages to the log and the
 # database outbox; production deployments plug their own (see docs/operations.md).
 NOTIFICATION_GATEWAYS = env_list("SHANZHI_NOTIFICATION_GATEWAYS", "shanzhi.notifications.gateways.LogGateway")

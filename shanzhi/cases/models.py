@@ -201,6 +201,8 @@ class Case(BaseModel):
         CATEGORY = "category", _("Category default")
         CLASSIFIER = "classifier", _("Text classifier")
         DISPATCH = "dispatch", _("Dispatch desk")
+        # Accepted with routing left to the task worker (settings.CASES_ROUTE_IN_WORKER).
+        PENDING = "pending", _("Routing in the background")
 
     # Indexes of the case table are chosen, not accumulated: every one costs each insert (bulk
     # import, intake). Single-column indexes covered by a composite's leading column, PostgreSQL's
@@ -397,6 +399,8 @@ class Case(BaseModel):
             models.Index(fields=["received_month"]),
             # The cockpit rollup finds the months touched since its watermark.
             models.Index(fields=["updated_at", "received_at"]),
+            # The routing worker's queue: partial, so it holds only the few cases waiting.
+            models.Index(fields=["id"], condition=models.Q(routed_by="pending"), name="cases_case_routing_pending"),
         ]
 
     def __str__(self) -> str:

@@ -13,14 +13,17 @@ import datetime
 import io
 import math
 import secrets
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -406,7 +409,19 @@ def _case_prepare(
     if grid is None and enterprise is not None and lon is None and enterprise.grid_id:
         grid = enterprise.grid
         lon, lat = enterprise.longitude, enterprise.latitude
-    if auto_route and not (grid is not None and department is not None):
+    if auto_route and department is None and settings.CASES_ROUTE_IN_WORKER:
+        # Accept now, route in the task worker (cases_route_pending): the dispatch desk holds
+        # the case meanwhile, so it is never without a responsible unit.
+        decision = router.Decision(
+            grid=grid,
+            community_id=grid.community_id if grid else None,
+            department=router.dispatch_desk(),
+            category=category,
+            routed_by=Case.RoutedBy.PENDING,
+            reasons=[_("routing in the background")],
+            confident=False,
+        )
+    elif auto_route and not (grid is not None and department is not None):
         decision = router.route(
             text=text, category=category, longitude=lon, latitude=lat, grid=grid, department=department
         )
@@ -424,10 +439,8 @@ def _case_prepare(
             decision.routed_by = Case.RoutedBy.DISPATCH
             decision.confident = False
     category = decision.category
-    if category is not None and priority is None:
-        priority = category.priority
-    if kind == Case.Kind.ENTERPRISE and priority is None:
-        priority = 3
+    if priority is None:
+        priority = _default_priority(category, kind)
 
     case = Case(
         code=new_code(now),
@@ -438,7 +451,7 @@ def _case_prepare(
         category=category,
         nature=nature,
         status=Case.Status.RECEIVED,
-        priority=priority or 2,
+        priority=priority,
         grid=decision.grid,
         community_id=decision.community_id,
         department=decision.department,
@@ -564,7 +577,191 @@ def _case_write(prepared: _Prepared, *, actor) -> Case:
         if case.origin_type_id:
             pk = case.pk
             transaction.on_commit(lambda: _origin_hook(pk, "dispatch"))
+    elif case.routed_by == Case.RoutedBy.PENDING:
+        transaction.on_commit(_wake_router)
     return case
+
+
+def _default_priority(category: Category | None, kind: str) -> int:
+    if category is not None and category.priority:
+        return category.priority
+    return 3 if kind == Case.Kind.ENTERPRISE else 2
+
+
+# ----------------------------------------------------------------------------- routing in the worker
+
+# A process wakes the worker at most once per WAKE_SECONDS; the woken task then keeps watching
+# the queue until it has been empty for longer than that, so no accepted case waits for the
+# periodic sweep (which stays as the safety net).
+WAKE_SECONDS = 1.0
+_wake_lock = threading.Lock()
+_last_wake = [-math.inf]
+
+
+def _wake_router() -> None:
+    with _wake_lock:
+        now = time.monotonic()
+        if now - _last_wake[0] < WAKE_SECONDS:
+            return
+        _last_wake[0] = now
+    from shanzhi.cases import tasks
+
+    tasks.wake()
+
+
+def cases_route_pending(*, batch: int = 50, limit: int | None = None) -> int:
+    """Route the cases accepted with routing left to the worker (settings.CASES_ROUTE_IN_WORKER),
+    oldest first, a batch at a time: the same decision as routing at intake (location → grid →
+    community, rules, category, classifier, the desk when unsure), confident ones dispatched at
+    once with their notices. Each case gets one timeline event and audit row ("dispatch", or
+    "route" when it stays at the desk). A case the desk already acted on keeps what they did.
+
+    Decisions are made before the write transaction, which then holds only the writes: on
+    SQLite the transaction holds the database's one write lock, which intake needs too. Several
+    workers may run: on PostgreSQL rows are claimed with SKIP LOCKED; everywhere a row is written
+    only if unchanged since it was read. Returns how many cases left the queue."""
+    done = 0
+    claim = connection.features.has_select_for_update_skip_locked
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        qs = (
+            Case.all_objects.filter(routed_by=Case.RoutedBy.PENDING)
+            .select_related("category", "grid", "department")
+            .order_by("id")
+        )
+        if claim:  # PostgreSQL: row locks; other workers skip these rows
+            with transaction.atomic():
+                cases = list(qs.select_for_update(skip_locked=True, of=("self",))[:size])
+                done += _route_write([_route_plan(case) for case in cases])
+        else:
+            cases = list(qs[:size])
+            plans = [_route_plan(case) for case in cases]
+            with transaction.atomic():
+                done += _route_write(plans)
+        if len(cases) < size:
+            break
+    return done
+
+
+@dataclasses.dataclass
+class _RoutePlan:
+    case: Case
+    changes: dict  # empty: settle (the desk acted on it meanwhile)
+    action: str = ""
+    note: str = ""
+    reason: str = ""
+
+
+def _pk(value):
+    return value.pk if isinstance(value, Model) else value
+
+
+def _route_plan(case: Case) -> _RoutePlan:
+    desk = router.dispatch_desk()
+    if case.status != Case.Status.RECEIVED or case.is_deleted or (desk and case.department_id != desk.pk):
+        # The desk accepted, cancelled or merged it meanwhile (a dispatch by hand already marks
+        # it routed by staff): theirs is the decision.
+        return _RoutePlan(case=case, changes={})
+    given_title = "" if case.description.startswith(case.title) else case.title
+    decision = router.route(
+        text=f"{given_title} {case.description}".strip(),
+        category=case.category,
+        longitude=case.longitude,
+        latitude=case.latitude,
+        grid=case.grid,
+    )
+    changes: dict[str, Any] = {
+        "grid": decision.grid,
+        "community_id": decision.community_id or case.community_id,  # an enterprise's, if any
+        "department": decision.department,
+        "routed_by": decision.routed_by,
+        "routing_reason": decision.reason,
+        "routing_confidence": decision.confidence,
+        "suggested_category": decision.suggested_category,
+    }
+    if decision.category is not None and case.category_id is None:
+        # The router chose the category: its priority and deadline apply unless the channel
+        # set them (they then differ from what no category gives).
+        changes["category"] = decision.category
+        if case.priority == _default_priority(None, case.kind):
+            changes["priority"] = _default_priority(decision.category, case.kind)
+        kw = {"start": case.received_at, "nature": case.nature, "kind": case.kind}
+        if case.deadline == compute_deadline(category=None, **kw):
+            changes["deadline"] = compute_deadline(category=decision.category, **kw)
+    dispatch = bool(
+        conf.get("cases.auto_dispatch")
+        and decision.confident
+        and decision.department
+        and decision.department.kind != "dispatch"
+    )
+    if dispatch:
+        now = timezone.now()
+        changes |= {
+            "status": Case.Status.DISPATCHED,
+            "dispatched_at": now,
+            "sign_deadline": workdays.deadline_after(now, workhours=int(conf.get("cases.sign_workhours"))),
+        }
+    template = _("Dispatched automatically: %(r)s") if dispatch else _("Left at the dispatch desk: %(r)s")
+    return _RoutePlan(
+        case=case,
+        changes=changes,
+        action="dispatch" if dispatch else "route",
+        note=template % {"r": decision.reason},
+        reason=decision.reason,
+    )
+
+
+def _route_write(plans: list[_RoutePlan]) -> int:
+    now = timezone.now()
+    events, audits, dispatched, settled = [], [], [], 0
+    for plan in plans:
+        case, changes = plan.case, plan.changes
+        pending = Case.all_objects.filter(pk=case.pk, routed_by=Case.RoutedBy.PENDING)
+        if not changes:
+            settled += pending.update(routed_by=Case.RoutedBy.DISPATCH)
+            continue
+        old = {k: getattr(case, Case._meta.get_field(k).attname) for k in changes}
+        if not pending.filter(version=case.version).update(
+            **changes, version=F("version") + 1, updated_at=now, updated_by=None
+        ):
+            continue  # changed since read: the next batch reads it again
+        for k, v in changes.items():
+            setattr(case, k, v)
+        case.version += 1
+        events.append(
+            _event_row(
+                case,
+                action=plan.action,
+                actor=None,
+                from_status=Case.Status.RECEIVED,
+                to_status=case.status,
+                note=plan.note,
+                data={"department": case.department.name if case.department else "", "routing": plan.reason},
+                at=changes.get("dispatched_at", now),
+            )
+        )
+        audits.append(
+            _audit_row(
+                actor=None,
+                action=AuditEvent.Action.TRANSITION,
+                obj=case,
+                changes={
+                    "action": plan.action,
+                    **{k: [old[k], _pk(v)] for k, v in changes.items() if old[k] != _pk(v)},
+                },
+                note=plan.note,
+            )
+        )
+        if plan.action == "dispatch":
+            dispatched.append(case)
+    CaseEvent.objects.bulk_create(events)
+    AuditEvent.objects.bulk_create(audits)
+    for case in dispatched:
+        _notify(case, "dispatch")
+        if case.origin_type_id:
+            pk = case.pk
+            transaction.on_commit(lambda pk=pk: _origin_hook(pk, "dispatch"))
+    return len(events) + settled
 
 
 # ----------------------------------------------------------------------------- capabilities
