@@ -227,6 +227,8 @@ class DeskQueueView(ObjectListView):
                     "case": case,
                     "waiting": timesince(case.received_at, now),
                     "suggested_department_id": suggested,
+                    # The title is often the description's beginning: show the text only if it says more.
+                    "excerpt": "" if case.description.startswith(case.title) else case.description[:80],
                 }
             )
         ctx["items"] = items
