@@ -37,6 +37,7 @@ def _ready_route_tasks() -> int:
     return DBTaskResult.objects.ready().filter(task_path=tasks.route_pending_cases.module_path).count()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes the connection between tasks
 def test_intake_accepts_at_the_desk_and_the_worker_dispatches(org, in_worker, django_capture_on_commit_callbacks):
     make_categories(org)
     c = _client(org.users["community"])
@@ -173,3 +174,19 @@ def test_routing_at_intake_is_the_default(org, django_capture_on_commit_callback
         r = _client(org.users["community"]).post("/api/cases/cases/", BODY, format="json")
     assert r.json()["status"] == "dispatched"
     assert _ready_route_tasks() == 0
+
+
+def test_two_workers_route_each_case_once(org, in_worker):
+    cats = make_categories(org)
+    for i in range(5):
+        services.case_create(
+            actor=org.users["community"], source="api", description=f"垃圾{i}", category=cats["garbage"],
+            longitude=113.355, latitude=22.515,
+        )  # fmt: skip
+    pending = Case.all_objects.filter(routed_by="pending").select_related("category", "grid", "department")
+    first_worker_plans = [services._route_plan(c) for c in pending]  # read, then slower than the other
+    assert services.cases_route_pending() == 5  # the second worker routes them all
+    assert services._route_write(first_worker_plans) == 0
+    for case in Case.objects.all():
+        assert list(case.events.values_list("action", flat=True)) == ["create", "dispatch"]
+    assert Notification.objects.filter(recipient=org.users["dept"]).count() == 5
