@@ -130,9 +130,12 @@ def can_use_desk(user) -> bool:
 
 def waiting_at_desk(qs):
     """The cases of `qs` (already restricted to the viewer) that sit with the desk: a waiting
-    state, and the desk's department or none yet."""
-    return qs.filter(status__in=DESK_WAITING_STATES).filter(
-        Q(department__isnull=True) | Q(department__kind=Department.Kind.DISPATCH)
+    state, and the desk's department or none yet. A case the task worker has yet to route
+    (routed_by "pending") waits for the worker, not for a person."""
+    return (
+        qs.filter(status__in=DESK_WAITING_STATES)
+        .filter(Q(department__isnull=True) | Q(department__kind=Department.Kind.DISPATCH))
+        .exclude(routed_by=Case.RoutedBy.PENDING)
     )
 
 

@@ -117,6 +117,18 @@ def test_a_waiting_case_without_any_department_is_in_the_queue(org, desk_client,
     assert cases["new"].code in _codes(desk_client.get(DESK_URL))
 
 
+def test_a_case_the_worker_has_yet_to_route_is_not_in_the_queue(org, settings, desk_client, cases):
+    settings.CASES_ROUTE_IN_WORKER = True
+    case = make_case(org, department_key=None, description="井盖松动，车辆经过响声很大")
+    assert (case.status, case.routed_by) == ("received", Case.RoutedBy.PENDING)
+    assert case.code not in _codes(desk_client.get(DESK_URL))
+    assert services.cases_route_pending() == 1  # what the task worker runs
+    case.refresh_from_db()
+    # No category and no model: the worker leaves it at the desk, and now a person must decide.
+    assert (case.status, case.routed_by) == ("received", Case.RoutedBy.DISPATCH)
+    assert case.code in _codes(desk_client.get(DESK_URL))
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
