@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from shanzhi.cases import demo, panels, services, training
+        from shanzhi.cases import demo, panels, services, training, views
         from shanzhi.core.registry import MenuItem, registry
 
         section = _("Cases")
@@ -24,18 +24,17 @@ class CasesConfig(AppConfig):
             registry.add_menu(
                 MenuItem(section=section, label=label, url_name=url, permission=perm, order=200 + order, icon=icon)
             )
-        # The dispatch desk's queue: in the menu of leaders and administrators; desk staff (role
-        # "dept") reach it from their home panel and the case list, as the menu cannot tell
-        # them from other departments' staff.
+        # The dispatch desk's queue: leaders, administrators and the desk's own staff.
         registry.add_menu(
             MenuItem(
                 section=section,
                 label=_("Dispatch desk"),
                 url_name="cases:desk",
-                roles=frozenset({"admin", "leader"}),
+                roles=frozenset({"admin", "leader", "dept"}),
                 permission="cases.view_case",
                 order=200,
                 icon="inbox",
+                visible=views.can_use_desk,
             )
         )
         registry.add_demo_loader(30, "cases", demo.load)
@@ -44,5 +43,8 @@ class CasesConfig(AppConfig):
         registry.add_home_panel(["resident"], panels.resident_panel, order=200)
         # Every 10 minutes: warn before deadlines, escalate overdue cases (run_scheduler enqueues it).
         registry.add_periodic("cases.check_deadlines", 600, services.cases_check_deadlines)
+        # Routing left to the worker (SHANZHI_CASES_ROUTE_IN_WORKER): intake wakes the worker;
+        # this sweep catches any case whose wake-up was lost.
+        registry.add_periodic("cases.route_pending", 60, services.cases_route_pending)
         # Nightly: retrain routing from the cases assigned (and re-routed) since.
         registry.add_periodic("cases.train_routing", 86400, training.routing_train_all)

@@ -594,6 +594,8 @@ def _default_priority(category: Category | None, kind: str) -> int:
 # the queue until it has been empty for longer than that, so no accepted case waits for the
 # periodic sweep (which stays as the safety net).
 WAKE_SECONDS = 1.0
+# A case still waiting for the worker after this long shows in the desk's queue for a person.
+ROUTING_OVERDUE = datetime.timedelta(minutes=2)
 _wake_lock = threading.Lock()
 _last_wake = [-math.inf]
 

@@ -63,6 +63,7 @@ ACTION_LABELS = {
     "rate_department": gettext_lazy("Rate a department"),
     "note": gettext_lazy("Add a note"),
     "create": gettext_lazy("Received"),
+    "route": gettext_lazy("Routed to the dispatch desk"),
     "rate": gettext_lazy("Rated by the reporter"),
     "merged_in": gettext_lazy("Duplicate merged in"),
 }
@@ -131,11 +132,13 @@ def can_use_desk(user) -> bool:
 def waiting_at_desk(qs):
     """The cases of `qs` (already restricted to the viewer) that sit with the desk: a waiting
     state, and the desk's department or none yet. A case the task worker has yet to route
-    (routed_by "pending") waits for the worker, not for a person."""
+    (routed_by "pending") waits for the worker, not for a person — unless it has waited longer
+    than `services.ROUTING_OVERDUE` (the worker is down or behind): then a person decides."""
+    overdue = timezone.now() - services.ROUTING_OVERDUE
     return (
         qs.filter(status__in=DESK_WAITING_STATES)
         .filter(Q(department__isnull=True) | Q(department__kind=Department.Kind.DISPATCH))
-        .exclude(routed_by=Case.RoutedBy.PENDING)
+        .exclude(routed_by=Case.RoutedBy.PENDING, received_at__gt=overdue)
     )
 
 

@@ -13,6 +13,8 @@ def _menu_for(user):
             continue
         if item.permission and not user.has_perm(item.permission):
             continue
+        if item.visible is not None and not item.visible(user):
+            continue
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class MenuItem:
     permission: str | None = None
     order: int = 100
     icon: str = ""
+    # Optional finer test than role and permission, e.g. "on the dispatch desk".
+    visible: Callable[[Any], bool] | None = None
 
 
 @dataclass

@@ -129,6 +129,15 @@ def test_a_case_the_worker_has_yet_to_route_is_not_in_the_queue(org, settings, d
     assert case.code in _codes(desk_client.get(DESK_URL))
 
 
+def test_a_case_the_worker_is_late_with_is_in_the_queue(org, settings, desk_client, cases):
+    settings.CASES_ROUTE_IN_WORKER = True
+    case = make_case(org, department_key=None, description="井盖松动，车辆经过响声很大")
+    Case.objects.filter(pk=case.pk).update(
+        received_at=timezone.now() - services.ROUTING_OVERDUE - datetime.timedelta(seconds=5)
+    )
+    assert case.code in _codes(desk_client.get(DESK_URL))  # the worker is down or behind: a person decides
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -294,3 +303,11 @@ def test_dispatcher_dispatches_from_the_queue(org, page, live_server):
     old.refresh_from_db()
     assert (old.status, old.department) == ("dispatched", org.departments["urban"])
     page.screenshot(path="/tmp/cases-desk-after.png", full_page=True)
+
+
+def test_the_menu_shows_the_desk_to_its_staff_and_leaders_only(org, desk_client, client_for):
+    url = reverse("cases:desk")
+    assert f'href="{url}"' in desk_client.get("/home/").content.decode()
+    assert f'href="{url}"' in client_for("leader").get("/home/").content.decode()
+    for role in ("dept", "community", "grid"):  # other departments' staff included
+        assert f'href="{url}"' not in client_for(role).get("/home/").content.decode(), role

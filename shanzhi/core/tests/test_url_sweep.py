@@ -19,7 +19,7 @@ from shanzhi.core.tests.test_architecture import classify, iter_patterns
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-DEMO_USERS = ["demo-admin", "demo-leader", "demo-dept", "demo-community", "demo-grid", "demo-resident"]
+DEMO_USERS = ["demo-admin", "demo-leader", "demo-dept", "demo-desk", "demo-community", "demo-grid", "demo-resident"]
 PK_RE = re.compile(r"<int:(pk|\w+_pk|id)>")
 ANY_PARAM = re.compile(r"<[^>]+>")
 

@@ -23,6 +23,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data loaded. Logins: demo-admin, demo-leader, demo-dept, "
-                "demo-community, demo-grid, demo-resident / shanzhi-demo"
+                "demo-community, demo-grid, demo-resident, demo-desk / shanzhi-demo"
             )
         )
