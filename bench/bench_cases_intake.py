@@ -20,6 +20,9 @@ With --route-in-worker the server accepts with routing left to the task worker
 cores, as `make run` does. The worker routes while the clients submit; after the last request
 the script waits until no case is pending and prints how long that took, the end-to-end rate
 (submitted and routed), how the cases ended (dispatched / at the desk) and the worker's RSS.
+With --worker-after as well, the worker starts only after the last request: the accept rate
+of the web processes alone, then the routing rate of one worker alone (as when the workers run
+on other machines, which PostgreSQL allows).
 """
 
 from __future__ import annotations
@@ -143,6 +146,13 @@ def run_clients(n: int, clients: int, make_request) -> tuple[float, list[float],
     return time.perf_counter() - t0, latencies, failures[0]
 
 
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p))]
@@ -182,6 +192,8 @@ def drain(env: dict, n: int, submit_seconds: float) -> None:
         f"{'routed by worker':<18} all {n:,} routed {lag:.1f} s after the last request; "
         f"submitted and routed end to end {n / (submit_seconds + lag):,.0f} cases/s; statuses {statuses}"
     )
+    if lag > 1:
+        print(f"{'':<18} the worker routed the backlog at {n / lag:,.0f} cases/s (one process)")
 
 
 def main() -> None:
@@ -192,6 +204,12 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--route-in-worker", action="store_true", help="accept now, route in the task worker")
+    ap.add_argument(
+        "--worker-after",
+        action="store_true",
+        help="with --route-in-worker: start the worker only after the last request, to measure "
+        "accepting and routing apart (as with workers on other machines)",
+    )
     args = ap.parse_args()
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
@@ -212,13 +230,17 @@ def main() -> None:
     token = setup(env)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     task_worker = None
-    if args.route_in_worker:
-        task_worker = subprocess.Popen(
+
+    def start_worker():
+        return subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
+
+    if args.route_in_worker and not args.worker_after:
+        task_worker = start_worker()
     server = subprocess.Popen(
         [
             gunicorn,
@@ -269,13 +291,18 @@ def main() -> None:
         run_clients(200, args.clients, api_request)
         results = {}
         for name, fn in (("bare INSERT view", bare_request), ("API case intake", api_request)):
+            busy0, total0 = cpu_times()
             dt, lat, fail = run_clients(args.cases, args.clients, fn)
+            busy1, total1 = cpu_times()
             results[name] = args.cases / dt
             print(
                 f"{name:<18} {args.cases / dt:8,.0f} req/s   p50 {pct(lat, 0.5):6.1f} ms   p95 {pct(lat, 0.95):6.1f} ms"
                 f"   p99 {pct(lat, 0.99):6.1f} ms   mean {statistics.mean(lat):6.1f} ms   failures {fail}"
+                f"   CPU busy {100 * (busy1 - busy0) / max(1, total1 - total0):.0f} %"
             )
-            if name == "API case intake" and task_worker is not None:
+            if name == "API case intake" and args.route_in_worker:
+                if task_worker is None:
+                    task_worker = start_worker()
                 drain(env, args.cases, dt)
         print(f"API / bare ratio: {results['API case intake'] / results['bare INSERT view']:.2f}")
         print(f"server peak RSS (all processes): {rss_of(server.pid):.0f} MB")
