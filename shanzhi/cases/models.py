@@ -8,6 +8,8 @@ State changes go through `shanzhi.cases.services.case_transition` only (table in
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -473,6 +475,31 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    # Names of the keys services put in `data`, for the timeline (stored as codes).
+    DATA_LABELS = {
+        "routing": pgettext_lazy("case event data", "routing"),
+        "department": pgettext_lazy("case event data", "department"),
+        "from": pgettext_lazy("case event data", "merged from"),
+        "into": pgettext_lazy("case event data", "merged into"),
+        "rating": pgettext_lazy("case event data", "rating"),
+        "reason": pgettext_lazy("case event data", "reason"),
+        "returned_by": pgettext_lazy("case event data", "returned by"),
+        "deadline_extended_workdays": pgettext_lazy("case event data", "deadline extended (working days)"),
+        "days": pgettext_lazy("case event data", "working days"),
+        "level": pgettext_lazy("case event data", "escalation level"),
+    }
+
+    @property
+    def actor_display(self) -> str:
+        """The acting unit as the reader should see it (the system's steps in their language)."""
+        if self.actor_label == "system":
+            return str(pgettext_lazy("case event", "system"))
+        return self.actor_label
+
+    @property
+    def data_items(self) -> list[tuple[str, Any]]:
+        return [(str(self.DATA_LABELS.get(k, k)), v) for k, v in (self.data or {}).items()]
 
     @property
     def to_status_label(self) -> str:

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
+from django.utils.translation import pgettext
 from PIL import Image
 
 from shanzhi.cases import conf, services
@@ -264,6 +265,23 @@ def test_case_page_timeline_names_states_in_the_readers_language(org, client_for
         label = str(Case.Status.DISPATCHED.label)
     assert f'data-testid="event-to">→ {label}<'.encode() in page.content
     assert b'data-testid="event-to">\xe2\x86\x92 dispatched<' not in page.content
+
+
+def test_case_page_timeline_names_the_system_and_data_keys_in_the_readers_language(org, client_for):
+    cats = make_categories(org)
+    case = services.case_create(
+        actor=org.users["community"], source="api", description="垃圾", category=cats["garbage"],
+        longitude=113.355, latitude=22.515,
+    )  # fmt: skip
+    assert case.status == "dispatched" and case.routed_by == "category"  # dispatched by the system
+    html = client_for("dept").get(f"/cases/{case.pk}/").content.decode()
+    with translation.override("zh-hans"):
+        system = str(pgettext("case event", "system"))
+        routing = str(pgettext("case event data", "routing"))
+        department = str(pgettext("case event data", "department"))
+    assert system != "system" and routing != "routing"
+    assert f">{system}" in html and f"{routing}: " in html and f"{department}: " in html
+    assert ">system" not in html and "routing: " not in html and "department: " not in html
 
 
 def test_case_words_are_not_overridden_by_another_apps_catalogue(org, client):
