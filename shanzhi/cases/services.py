@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import io
+import logging
 import math
 import secrets
 import threading
@@ -47,6 +48,7 @@ from shanzhi.core.scoping import CHANGE
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
 _CODE_SPACE = len(CODE_ALPHABET) ** 8
 SYSTEM_LABEL = "system"
+logger = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -634,10 +636,10 @@ def cases_route_pending(*, batch: int = 50, limit: int | None = None) -> int:
         if claim:  # PostgreSQL: row locks; other workers skip these rows
             with transaction.atomic():
                 cases = list(qs.select_for_update(skip_locked=True, of=("self",))[:size])
-                done += _route_write([_route_plan(case) for case in cases])
+                done += _route_write([_route_plan_or_desk(case) for case in cases])
         else:
             cases = list(qs[:size])
-            plans = [_route_plan(case) for case in cases]
+            plans = [_route_plan_or_desk(case) for case in cases]
             with transaction.atomic():
                 done += _route_write(plans)
         if len(cases) < size:
@@ -656,6 +658,23 @@ class _RoutePlan:
 
 def _pk(value):
     return value.pk if isinstance(value, Model) else value
+
+
+def _route_plan_or_desk(case: Case) -> _RoutePlan:
+    """`_route_plan`, or — if routing this one case fails — the desk with the reason logged, so
+    one bad case neither blocks the queue behind it nor stays pending for ever."""
+    try:
+        return _route_plan(case)
+    except Exception:
+        logger.exception("routing case %s failed; left at the dispatch desk", case.pk)
+        reason = _("routing failed: the dispatch desk decides")
+        return _RoutePlan(
+            case=case,
+            changes={"routed_by": Case.RoutedBy.DISPATCH, "routing_reason": reason},
+            action="route",
+            note=_("Left at the dispatch desk: %(r)s") % {"r": reason},
+            reason=reason,
+        )
 
 
 def _route_plan(case: Case) -> _RoutePlan:

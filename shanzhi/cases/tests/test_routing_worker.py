@@ -190,3 +190,28 @@ def test_two_workers_route_each_case_once(org, in_worker):
     for case in Case.objects.all():
         assert list(case.events.values_list("action", flat=True)) == ["create", "dispatch"]
     assert Notification.objects.filter(recipient=org.users["dept"]).count() == 5
+
+
+def test_a_case_whose_routing_fails_goes_to_the_desk_and_the_queue_moves_on(org, in_worker, monkeypatch, caplog):
+    """Fault injection: routing raises for one text (a bug, a broken model); the cases behind it
+    are still routed and the failed one is left at the desk for a person, not pending for ever."""
+    from shanzhi.cases import router
+
+    cats = make_categories(org)
+    mk = dict(actor=org.users["community"], source="api", category=cats["garbage"], longitude=113.355, latitude=22.515)
+    bad = services.case_create(description="触发故障的诉求", **mk)
+    good = services.case_create(description="小区垃圾没人清理", **mk)
+    real_route = router.route
+
+    def route(*, text, **kw):
+        if "故障" in text:
+            raise RuntimeError("injected")
+        return real_route(text=text, **kw)
+
+    monkeypatch.setattr(router, "route", route)
+    assert services.cases_route_pending() == 2
+    bad.refresh_from_db(), good.refresh_from_db()
+    assert (bad.status, bad.routed_by, bad.department) == ("received", "dispatch", org.departments["dispatch"])
+    assert bad.events.filter(action="route").count() == 1 and "routing case" in caplog.text
+    assert good.status == "dispatched"
+    assert not Case.all_objects.filter(routed_by=Case.RoutedBy.PENDING).exists()
