@@ -1,4 +1,4 @@
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -39,9 +39,10 @@ def desk_panel(request):
         total=Count("pk"),
         returned=Count("pk", filter=Q(status=Case.Status.RETURNED)),
         outside=Count("pk", filter=Q(grid__isnull=True)),
+        oldest=Min("received_at"),
     )
     url = reverse("cases:desk")
-    oldest = waiting.order_by("received_at").values_list("received_at", flat=True).first()
+    oldest = counts["oldest"]
     return {
         "title": _("Dispatch desk"),
         "template": "includes/panel_links.html",

@@ -180,8 +180,6 @@ class Calendar:
 
 def add_workdays(start: datetime.date, days: int) -> datetime.date:
     """The date `days` working days after `start` (the start day itself does not count)."""
-    if days < 0:
-        raise ValueError("days must be >= 0")
     return Calendar().add_workdays(start, days)
 
 
