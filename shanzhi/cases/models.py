@@ -409,10 +409,14 @@ class Case(BaseModel):
         return f"{self.code} {self.title or self.description[:30]}"
 
     def save(self, *args, **kwargs):
-        # Derived column, not a business rule: keep the month in step with received_at.
+        self.derive_columns()
+        super().save(*args, **kwargs)
+
+    def derive_columns(self) -> None:
+        """Derived column, not a business rule: keep the month in step with received_at (also
+        called by `core.db.insert`)."""
         if self.received_at is not None:
             self.received_month = month_of(self.received_at)
-        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

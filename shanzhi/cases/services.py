@@ -39,8 +39,8 @@ from shanzhi.cases.models import (
     CaseSummons,
     Category,
 )
+from shanzhi.core import db, workdays
 from shanzhi.core import services as core_services
-from shanzhi.core import workdays
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import CHANGE
@@ -519,7 +519,7 @@ def _case_write(prepared: _Prepared, *, actor) -> Case:
     """The INSERTs of one new case: the row, its timeline, audit rows, photos and notices."""
     case, now, dispatch_changes = prepared.case, prepared.now, prepared.dispatch_changes
     dispatch = dispatch_changes is not None
-    case.save(force_insert=True)
+    db.insert([case])
     created = snapshot_created = core_services.snapshot(case)
     if dispatch:  # the audit row of the creation shows the case as received, as before
         snapshot_created = {
@@ -570,8 +570,8 @@ def _case_write(prepared: _Prepared, *, actor) -> Case:
                 note=note,
             )
         )
-    CaseEvent.objects.bulk_create(events)
-    AuditEvent.objects.bulk_create(audits)
+    db.insert(events)
+    db.insert(audits)
     if prepared.photos:
         _store_photos(case, prepared.photos, actor=actor, event=events[0])
     if dispatch:

@@ -154,7 +154,14 @@ class CachedFieldsMixin:
             cls._cached_field_prototypes = protos
         # A plain field only needs its own binding (name, parent): a shallow copy is enough.
         # Fields that hold bound children (nested serializers, many-related) are deep-copied.
-        return {name: copy.deepcopy(f) if isinstance(f, _NESTED_FIELDS) else copy.copy(f) for name, f in protos.items()}
+        return {name: copy.deepcopy(f) if isinstance(f, _NESTED_FIELDS) else _clone(f) for name, f in protos.items()}
+
+
+def _clone(field):
+    """`copy.copy(field)` without the generic `__reduce_ex__` round trip (a third of the cost)."""
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    return clone
 
 
 class BaseModelSerializer(CachedFieldsMixin, MaskedSerializerMixin, serializers.ModelSerializer):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from shanzhi.core import db
 from shanzhi.notifications.gateways import GatewayError, gateway_for
 from shanzhi.notifications.models import Notification, OutboundMessage
 
@@ -25,10 +26,11 @@ def notification_send(
 ) -> list[Notification]:
     """Put a message in each recipient's inbox; deliver it through the gateways of `channels`
     in the background once the surrounding transaction commits."""
-    created = Notification.objects.bulk_create(
+    created = [
         Notification(recipient=user, title=title[:200], body=body, url=url, level=level, kind=kind, topic=topic)
         for user in {u.pk: u for u in recipients if u is not None}.values()
-    )
+    ]
+    db.insert(created)
     channels = list(channels)
     for n in created if channels else ():
         for channel in channels:

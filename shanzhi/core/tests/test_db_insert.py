@@ -1,0 +1,96 @@
+"""core.db.insert: the prepared INSERT writes what the ORM would write, or leaves it to the ORM."""
+
+import datetime
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from shanzhi.core import db
+from shanzhi.core.models import AuditEvent, CalendarOverride
+from shanzhi.orgs.models import Grid
+
+pytestmark = pytest.mark.django_db
+
+
+def _audit(org, note, **extra):
+    grid = org.grids["A1"]
+    return AuditEvent(
+        actor=org.users["admin"],
+        action=AuditEvent.Action.UPDATE,
+        content_type=ContentType.objects.get_for_model(Grid),
+        object_id=str(grid.pk),
+        object_repr=str(grid),
+        changes={"households": [300, 320], "当": ["甲", None], "at": "2026-01-02T03:04:05+08:00"},
+        note=note,
+        **extra,
+    )
+
+
+def test_rows_read_back_as_the_orm_wrote_them(org):
+    rows = [_audit(org, "一"), _audit(org, "二", ip_address="10.1.2.3"), _audit(org, "三")]
+    before = timezone.now()
+    with CaptureQueriesContext(connection) as ctx:
+        db.insert(rows)
+    assert len(ctx.captured_queries) == 1  # one statement for the three rows
+    assert all(r.pk and not r._state.adding for r in rows)
+    assert [r.pk for r in rows] == sorted(r.pk for r in rows)  # keys returned in row order
+    by_pk = {r.pk: r for r in AuditEvent.objects.filter(pk__in=[r.pk for r in rows])}
+    for r in rows:
+        got = by_pk[r.pk]
+        assert got.note == r.note and got.actor_id == org.users["admin"].pk
+        assert got.changes == r.changes  # JSON, non-ASCII keys included
+        assert got.at >= before and got.at == r.at  # auto_now_add set on the instance and stored
+    assert by_pk[rows[1].pk].ip_address == "10.1.2.3" and by_pk[rows[0].pk].ip_address is None
+
+
+def test_same_rows_as_bulk_create(org):
+    mine, theirs = _audit(org, "x"), _audit(org, "x")
+    db.insert([mine])
+    AuditEvent.objects.bulk_create([theirs])
+    fields = [f.attname for f in AuditEvent._meta.concrete_fields if f.attname not in ("id", "at")]
+    a, b = (AuditEvent.objects.values(*fields).get(pk=o.pk) for o in (mine, theirs))
+    assert a == b
+
+
+def test_a_model_with_receivers_is_saved_by_the_orm(org):
+    seen = []
+
+    def receiver(sender, instance, created, **kwargs):
+        seen.append((instance.date, created))
+
+    post_save.connect(receiver, sender=CalendarOverride, dispatch_uid="test-db-insert")
+    try:
+        day = datetime.date(2031, 5, 6)
+        row = CalendarOverride(date=day, is_workday=True, name="调休")
+        db.insert([row])
+    finally:
+        post_save.disconnect(dispatch_uid="test-db-insert", sender=CalendarOverride)
+    assert seen == [(day, True)]
+    assert CalendarOverride.objects.get(pk=row.pk).name == "调休"
+
+
+def test_refuses_saved_or_mixed_instances(org):
+    saved = _audit(org, "a")
+    db.insert([saved])
+    with pytest.raises(ValueError):
+        db.insert([saved])
+    with pytest.raises(ValueError):
+        db.insert([_audit(org, "b"), CalendarOverride(date=datetime.date(2031, 1, 1), is_workday=False)])
+
+
+def test_constraint_errors_surface_and_roll_back(org):
+    CalendarOverride.objects.create(date=datetime.date(2031, 2, 3), is_workday=False)
+    post_save_listeners = post_save.has_listeners(CalendarOverride)
+    assert post_save_listeners  # (the router's cache listens: this goes through the ORM path)
+    count = AuditEvent.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        db.insert([_audit(org, "kept?")])
+        row = _audit(org, "bad")
+        row.actor_id = 10**9  # no such user: the foreign key refuses it
+        db.insert([row])
+        connection.check_constraints()  # SQLite checks deferred keys at commit; force it here
+    assert AuditEvent.objects.count() == count
