@@ -117,7 +117,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "shanzhi.core.sqlite",  # Django's, with a write queue (ADR 0004)
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "shanzhi.sqlite3",
             "OPTIONS": {
                 # WAL lets the web process and the worker read while one writes.
