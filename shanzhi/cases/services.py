@@ -355,10 +355,14 @@ def case_create(
 
 @dataclasses.dataclass
 class _Prepared:
+    """A new case and every row it writes, built before the transaction; only the case's id is
+    missing (`_case_write` fills it in)."""
+
     case: Case
-    now: datetime.datetime
     photos: list
-    dispatch_changes: dict | None  # set when confident routing dispatches at once
+    events: list[CaseEvent]
+    audits: list[AuditEvent]  # the creation first
+    notice: tuple | None  # the department's inbox notice, when confident routing dispatches
 
 
 def _case_prepare(
@@ -512,14 +516,15 @@ def _case_prepare(
         case.status = Case.Status.DISPATCHED
         case.version = 2
         case.updated_by = None  # the system dispatched it
-    return _Prepared(case=case, now=now, photos=cleaned_photos, dispatch_changes=dispatch_changes if dispatch else None)
+    events, audits = _case_rows(case, actor=actor, now=now, dispatch_changes=dispatch_changes if dispatch else None)
+    notice = _notice(case, "dispatch") if dispatch else None
+    return _Prepared(case=case, photos=cleaned_photos, events=events, audits=audits, notice=notice)
 
 
-def _case_write(prepared: _Prepared, *, actor) -> Case:
-    """The INSERTs of one new case: the row, its timeline, audit rows, photos and notices."""
-    case, now, dispatch_changes = prepared.case, prepared.now, prepared.dispatch_changes
+def _case_rows(case: Case, *, actor, now, dispatch_changes: dict | None) -> tuple[list, list]:
+    """The timeline steps and audit rows of a new case (not yet saved): "create", and "dispatch"
+    when confident routing dispatches it at once."""
     dispatch = dispatch_changes is not None
-    db.insert([case])
     created = snapshot_created = core_services.snapshot(case)
     if dispatch:  # the audit row of the creation shows the case as received, as before
         snapshot_created = {
@@ -570,12 +575,25 @@ def _case_write(prepared: _Prepared, *, actor) -> Case:
                 note=note,
             )
         )
-    db.insert(events)
+    return events, audits
+
+
+def _case_write(prepared: _Prepared, *, actor) -> Case:
+    """The INSERTs of one new case: the row, its timeline, audit rows, photos and notices, all
+    built beforehand, so the transaction (on SQLite: the database's one write lock) holds little
+    more than the writes."""
+    case, events, audits = prepared.case, prepared.events, prepared.audits
+    db.insert([case])
+    for audit in audits:
+        audit.object_id = str(case.pk)
+    audits[0].changes["id"] = case.pk  # the creation's snapshot
+    db.insert(events)  # (their case_id comes from the case just saved)
     db.insert(audits)
     if prepared.photos:
         _store_photos(case, prepared.photos, actor=actor, event=events[0])
-    if dispatch:
-        _notify(case, "dispatch")  # inbox rows in the same transaction as the case
+    if prepared.notice is not None:
+        _send_notice(case, prepared.notice)  # inbox rows in the same transaction as the case
+    if case.status == Case.Status.DISPATCHED:  # dispatched at once by confident routing
         if case.origin_type_id:
             pk = case.pk
             transaction.on_commit(lambda: _origin_hook(pk, "dispatch"))
@@ -1296,8 +1314,29 @@ def _notify(case: Case, action: str) -> None:
     change and its notices commit together (one commit; nothing is announced for a change that
     rolled back). Delivery through SMS/WeChat gateways, if any, runs in the task worker after
     the commit."""
-    from shanzhi.accounts.models import User
+    notice = _notice(case, action)
+    if notice is not None:
+        _send_notice(case, notice)
+
+
+def _send_notice(case: Case, notice: tuple[list, str, str]) -> None:
     from shanzhi.notifications.services import notification_send
+
+    recipients, title, level = notice
+    notification_send(
+        recipients=recipients,
+        title=title,
+        body=case.title,
+        url=case.get_absolute_url(),
+        level=level,
+        kind="case",
+        topic=f"case:{case.pk}",
+    )
+
+
+def _notice(case: Case, action: str) -> tuple[list, str, str] | None:
+    """Who is told of `action` on the case, the title and the level; None when nobody is."""
+    from shanzhi.accounts.models import User
 
     def users(**filters) -> list:
         return list(User.objects.filter(is_active=True, **filters).only("pk"))
@@ -1305,7 +1344,6 @@ def _notify(case: Case, action: str) -> None:
     def dept_staff(department_id) -> list:
         return [User(pk=pk) for pk in router.department_staff_ids(department_id)]
 
-    url = case.get_absolute_url()
     recipients: list = []
     title = ""
     if action in ("dispatch", "reassign", "reopen", "rework"):
@@ -1340,17 +1378,9 @@ def _notify(case: Case, action: str) -> None:
     elif action in ("reply", "close") and case.reporter_id:
         recipients = [case.reporter]
         title = _("Your request %(c)s has been answered") % {"c": case.code}
-    if recipients and title:
-        level = "warning" if action in ("warn", "escalate", "supervise") else "info"
-        notification_send(
-            recipients=recipients,
-            title=title,
-            body=case.title,
-            url=url,
-            level=level,
-            kind="case",
-            topic=f"case:{case.pk}",
-        )
+    if not (recipients and title):
+        return None
+    return recipients, title, "warning" if action in ("warn", "escalate", "supervise") else "info"
 
 
 # ----------------------------------------------------------------------------- deadline job
