@@ -267,6 +267,16 @@ def test_case_page_timeline_names_states_in_the_readers_language(org, client_for
     assert b'data-testid="event-to">\xe2\x86\x92 dispatched<' not in page.content
 
 
+def test_case_page_timeline_does_not_repeat_a_label_as_its_state(org, client_for):
+    case = make_case(org)  # "已登记" (created) → "已登记" (received) read twice on the first step
+    page = client_for("dept").get(f"/cases/{case.pk}/").content.decode()
+    with translation.override("zh-hans"):
+        received, dispatched = str(Case.Status.RECEIVED.label), str(Case.Status.DISPATCHED.label)
+    assert f"<strong>{received}</strong>" in page
+    assert f'data-testid="event-to">→ {received}<' not in page
+    assert f'data-testid="event-to">→ {dispatched}<' in page  # a step that changes the state keeps its arrow
+
+
 def test_case_page_timeline_names_the_system_and_data_keys_in_the_readers_language(org, client_for):
     cats = make_categories(org)
     case = services.case_create(
