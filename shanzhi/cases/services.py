@@ -152,7 +152,7 @@ def clean_photo(upload) -> tuple[ContentFile, str]:
 def _event(case: Case, **fields) -> CaseEvent:
     """Write one timeline event now (`_event_row` builds it; see there for the fields)."""
     ev = _event_row(case, **fields)
-    ev.save(force_insert=True)
+    db.insert([ev])
     return ev
 
 
@@ -160,7 +160,7 @@ _FK_FIELDS = ["category", "grid", "community", "department", "enterprise", "lead
 
 
 def _audit_row(*, actor, action: str, obj, changes: dict, note: str = "") -> AuditEvent:
-    """An unsaved audit row like `core.services.audit_log` writes (for bulk_create)."""
+    """An unsaved audit row like `core.services.audit_log` writes (for `core.db.insert`)."""
     return AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
@@ -793,8 +793,8 @@ def _route_write(plans: list[_RoutePlan]) -> int:
         )
         if plan.action == "dispatch":
             dispatched.append(case)
-    CaseEvent.objects.bulk_create(events)
-    AuditEvent.objects.bulk_create(audits)
+    db.insert(events)
+    db.insert(audits)
     for case in dispatched:
         _notify(case, "dispatch")
         if case.origin_type_id:

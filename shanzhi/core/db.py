@@ -19,6 +19,9 @@ from collections.abc import Sequence
 from django.db import connections, models, router
 from django.db.models.signals import post_save, pre_save
 
+# Rows per statement: bounds the parameters of one statement (SQLite allows 32,766) and the
+# number of statements remembered per model.
+BATCH = 100
 _plans: dict[tuple, tuple[str, list]] = {}
 
 
@@ -39,7 +42,7 @@ def _plan(model: type[models.Model], connection, rows: int) -> tuple[str, list]:
 
 
 def insert(objs: Sequence[models.Model], *, using: str | None = None) -> None:
-    """INSERT new instances of one model in one statement and set their primary keys."""
+    """INSERT new instances of one model, `BATCH` rows a statement, and set their primary keys."""
     if not objs:
         return
     model = type(objs[0])
@@ -55,6 +58,11 @@ def insert(objs: Sequence[models.Model], *, using: str | None = None) -> None:
         for obj in objs:
             obj.save(force_insert=True, using=using)
         return
+    for start in range(0, len(objs), BATCH):
+        _insert_batch(model, objs[start : start + BATCH], connection, using)
+
+
+def _insert_batch(model, objs, connection, using) -> None:
     sql, fields = _plan(model, connection, len(objs))
     params: list = []
     for obj in objs:

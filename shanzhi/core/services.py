@@ -17,6 +17,7 @@ from django.db.models import F
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from shanzhi.core import db
 from shanzhi.core.errors import ConflictError, ValidationError
 from shanzhi.core.middleware import current_request
 from shanzhi.core.models import AuditEvent
@@ -57,7 +58,7 @@ def audit_log(
 ) -> AuditEvent:
     """Append one audit row."""
     target_model = type(obj) if obj is not None else model
-    return AuditEvent.objects.create(
+    row = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(target_model) if target_model else None,
@@ -67,6 +68,8 @@ def audit_log(
         note=note,
         ip_address=_client_ip(),
     )
+    db.insert([row])
+    return row
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:

@@ -47,6 +47,15 @@ def test_rows_read_back_as_the_orm_wrote_them(org):
     assert by_pk[rows[1].pk].ip_address == "10.1.2.3" and by_pk[rows[0].pk].ip_address is None
 
 
+def test_many_rows_go_in_batches(org):
+    rows = [_audit(org, f"n{i}") for i in range(db.BATCH * 2 + 5)]
+    with CaptureQueriesContext(connection) as ctx:
+        db.insert(rows)
+    assert len(ctx.captured_queries) == 3
+    got = list(AuditEvent.objects.filter(pk__in=[r.pk for r in rows]).order_by("pk").values_list("pk", "note"))
+    assert got == [(r.pk, r.note) for r in rows]
+
+
 def test_same_rows_as_bulk_create(org):
     mine, theirs = _audit(org, "x"), _audit(org, "x")
     db.insert([mine])
