@@ -542,7 +542,7 @@ def _case_rows(case: Case, *, actor, now, dispatch_changes: dict | None) -> tupl
             actor=actor,
             to_status=Case.Status.RECEIVED,
             at=now,
-            note=_("Received via %(s)s.") % {"s": case.get_source_display()},
+            note=_("Received via %(s)s.") % {"s": Case.Source(case.source).label},
             data={"routing": case.routing_reason},
         )
     ]
