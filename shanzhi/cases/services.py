@@ -516,6 +516,7 @@ def _case_prepare(
         case.status = Case.Status.DISPATCHED
         case.version = 2
         case.updated_by = None  # the system dispatched it
+    case.derive_columns()
     events, audits = _case_rows(case, actor=actor, now=now, dispatch_changes=dispatch_changes if dispatch else None)
     notice = _notice(case, "dispatch") if dispatch else None
     return _Prepared(case=case, photos=cleaned_photos, events=events, audits=audits, notice=notice)
@@ -586,7 +587,9 @@ def _case_write(prepared: _Prepared, *, actor) -> Case:
     db.insert([case])
     for audit in audits:
         audit.object_id = str(case.pk)
-    audits[0].changes["id"] = case.pk  # the creation's snapshot
+    snapshot = audits[0].changes  # the creation's: add what the INSERT itself set
+    for name in ("id", "created_at", "updated_at"):
+        snapshot[name] = core_services._jsonable(getattr(case, name))
     db.insert(events)  # (their case_id comes from the case just saved)
     db.insert(audits)
     if prepared.photos:

@@ -1,5 +1,6 @@
 """Intake from the public form and the API: photos, idempotency, bad input, tracking, rating."""
 
+import datetime
 import io
 
 import pytest
@@ -11,6 +12,8 @@ from PIL import Image
 from shanzhi.cases import conf, services
 from shanzhi.cases.models import Case, CaseAttachment
 from shanzhi.cases.tests.factories import drive_to, make_case, make_categories, png_bytes
+from shanzhi.core.models import AuditEvent
+from shanzhi.core.services import _jsonable
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +118,22 @@ def test_api_create_with_idempotency_header(api_for, org):
     assert r1.status_code == 201 and r2.status_code == 200
     assert r1.json()["id"] == r2.json()["id"] and Case.objects.count() == 1
     assert r1.json()["category"] == cats["garbage"].pk and r1.json()["status"] == "dispatched"
+
+
+@pytest.mark.parametrize("dispatched", [True, False])
+def test_creation_audit_row_shows_the_case_as_stored(org, dispatched):
+    # The rows are built before the INSERT; what the INSERT itself sets (id, timestamps, the
+    # derived month) must still be in the creation's audit snapshot, as the database has it.
+    make_categories(org)
+    kw = {"grid": org.grids["A1"], "department": org.departments["urban"]} if dispatched else {"auto_route": False}
+    case = services.case_create(actor=org.users["admin"], description="路灯不亮", source="staff", **kw)
+    case.refresh_from_db()
+    row = AuditEvent.objects.get(action="create", content_type__model="case", object_id=str(case.pk))
+    for name in ("id", "received_month", "code"):
+        assert row.changes[name] == _jsonable(getattr(case, name)), name
+    for name in ("created_at", "updated_at", "received_at", "deadline"):  # the same instant
+        assert datetime.datetime.fromisoformat(row.changes[name]) == getattr(case, name), name
+    assert row.changes["status"] == "received"
 
 
 def test_api_stale_version_is_409(api_for, org):
