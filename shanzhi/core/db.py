@@ -51,6 +51,7 @@ def insert(objs: Sequence[models.Model], *, using: str | None = None) -> None:
     connection = connections[using]
     if (
         meta.parents
+        or meta.auto_field is None  # keys made by the database only
         or pre_save.has_listeners(model)
         or post_save.has_listeners(model)
         or not connection.features.can_return_rows_from_bulk_insert
