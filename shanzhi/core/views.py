@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
@@ -157,6 +158,10 @@ class ObjectListView(ScopedMixin, generic.ListView):
         return self.get_filtered_queryset()
 
     def paginate_queryset(self, queryset, page_size):
+        # Pages need an order, or a row can show on two pages or on none: newest first unless
+        # the model or the view orders it.
+        if isinstance(queryset, QuerySet) and not queryset.ordered:
+            queryset = queryset.order_by("-pk")
         return super().paginate_queryset(queryset, page_size)
 
     def get_context_data(self, **kwargs):
@@ -176,9 +181,6 @@ class ObjectListView(ScopedMixin, generic.ListView):
         ctx["create_url"] = self.url_for("add") if ctx["can_add"] else None
         ctx["import_url"] = reverse(self.import_url_name) if self.import_url_name and ctx["can_add"] else None
         return ctx
-
-    def get_queryset(self):
-        return super().get_queryset()
 
     def render_cell(self, obj, col: Column) -> Any:
         value = resolve_attr(obj, col.attr)
