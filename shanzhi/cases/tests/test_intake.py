@@ -11,7 +11,7 @@ from PIL import Image
 
 from shanzhi.cases import conf, services
 from shanzhi.cases.models import Case, CaseAttachment
-from shanzhi.cases.tests.factories import drive_to, make_case, make_categories, png_bytes
+from shanzhi.cases.tests.factories import drive_to, make_case, make_categories, png_bytes, submit_case
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.services import _jsonable
 
@@ -298,10 +298,7 @@ def test_case_page_timeline_does_not_repeat_a_label_as_its_state(org, client_for
 
 def test_case_page_timeline_names_the_system_and_data_keys_in_the_readers_language(org, client_for):
     cats = make_categories(org)
-    case = services.case_create(
-        actor=org.users["community"], source="api", description="垃圾", category=cats["garbage"],
-        longitude=113.355, latitude=22.515,
-    )  # fmt: skip
+    case = submit_case(org, category=cats["garbage"])
     assert case.status == "dispatched" and case.routed_by == "category"  # dispatched by the system
     html = client_for("dept").get(f"/cases/{case.pk}/").content.decode()
     with translation.override("zh-hans"):

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from shanzhi.cases import services, tasks
 from shanzhi.cases.models import Case
-from shanzhi.cases.tests.factories import make_categories
+from shanzhi.cases.tests.factories import make_categories, submit_case
 from shanzhi.core.models import AuditEvent
 from shanzhi.notifications.models import Notification
 
@@ -148,10 +148,7 @@ def test_what_a_person_did_meanwhile_stands(org, in_worker):
 
 def test_a_stale_read_is_not_written_and_is_routed_next_time(org, in_worker):
     cats = make_categories(org)
-    case = services.case_create(
-        actor=org.users["community"], source="api", description="垃圾", category=cats["garbage"],
-        longitude=113.355, latitude=22.515,
-    )  # fmt: skip
+    case = submit_case(org, category=cats["garbage"])
     stale = list(Case.all_objects.filter(pk=case.pk).select_related("category", "grid", "department"))
     services.case_transition(case=case, action="note", actor=org.users["admin"], note="已电话联系")
     assert services._route_write([services._route_plan(c) for c in stale]) == 0  # its version moved on: nothing written
@@ -179,10 +176,7 @@ def test_routing_at_intake_is_the_default(org, django_capture_on_commit_callback
 def test_two_workers_route_each_case_once(org, in_worker):
     cats = make_categories(org)
     for i in range(5):
-        services.case_create(
-            actor=org.users["community"], source="api", description=f"垃圾{i}", category=cats["garbage"],
-            longitude=113.355, latitude=22.515,
-        )  # fmt: skip
+        submit_case(org, description=f"垃圾{i}", category=cats["garbage"])
     pending = Case.all_objects.filter(routed_by="pending").select_related("category", "grid", "department")
     first_worker_plans = [services._route_plan(c) for c in pending]  # read, then slower than the other
     assert services.cases_route_pending() == 5  # the second worker routes them all
