@@ -480,6 +480,8 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
+    SYSTEM_LABEL = "system"  # the actor_label of steps the system took (shown in the reader's language)
+
     # Names of the keys services put in `data`, for the timeline (stored as codes).
     DATA_LABELS = {
         "routing": pgettext_lazy("case event data", "routing"),
@@ -497,7 +499,7 @@ class CaseEvent(models.Model):
     @property
     def actor_display(self) -> str:
         """The acting unit as the reader should see it (the system's steps in their language)."""
-        if self.actor_label == "system":
+        if self.actor_label == self.SYSTEM_LABEL:
             return str(pgettext_lazy("case event", "system"))
         return self.actor_label
 

@@ -47,7 +47,6 @@ from shanzhi.core.scoping import CHANGE
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
 _CODE_SPACE = len(CODE_ALPHABET) ** 8
-SYSTEM_LABEL = "system"
 logger = logging.getLogger(__name__)
 
 
@@ -187,7 +186,7 @@ def _event_row(
 ) -> CaseEvent:
     label = ""
     if actor is None:
-        label = SYSTEM_LABEL
+        label = CaseEvent.SYSTEM_LABEL
     elif getattr(actor, "department_id", None):
         label = str(actor.department)
     elif getattr(actor, "community_id", None):
