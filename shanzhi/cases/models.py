@@ -294,6 +294,7 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reported_cases",
+        db_index=False,  # partial: Meta
     )
     reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
@@ -304,6 +305,7 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,  # partial: Meta
     )
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -312,6 +314,7 @@ class Case(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="led_cases",
+        db_index=False,  # partial: Meta
         help_text=_("企业家直通车: the leader who answers for an enterprise request."),
     )
 
@@ -340,7 +343,13 @@ class Case(BaseModel):
         db_index=False,  # nothing looks cases up by their suggestion
     )
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+        db_index=False,  # partial: Meta
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)  # unique: Meta
     is_whistle = models.BooleanField(_("whistle blown (吹哨)"), default=False)
@@ -386,10 +395,19 @@ class Case(BaseModel):
         constraints = [
             # Constraints rather than unique=True: PostgreSQL then makes no `_like` twin index.
             models.UniqueConstraint(fields=["code"], name="cases_case_code_uniq"),
-            models.UniqueConstraint(fields=["idempotency_key"], name="cases_case_idempotency_key_uniq"),
+            # Partial (as the indexes below on columns that most cases leave empty): a row without
+            # the value costs the index nothing.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="cases_case_idempotency_key_uniq",
+            ),
         ]
         # Kept single-column: received_at (default order, date ranges, today's count), deadline
-        # (overdue ranges), reporter / enterprise / leader / merged_into (their pages).
+        # (overdue ranges). Columns that most cases leave empty (a resident's account, an
+        # enterprise, a leader, a merge, an origin) have partial indexes `WHERE … IS NOT NULL`:
+        # their pages and PROTECT checks look up `col = x` (which implies NOT NULL, so both
+        # databases use them), and intake or import of a case without them writes no entry.
         indexes = [
             # Deadline job and status filters; status alone is its leading column.
             models.Index(fields=["status", "deadline"]),
@@ -397,7 +415,16 @@ class Case(BaseModel):
             models.Index(fields=["department", "received_at"]),
             models.Index(fields=["community", "received_at"]),
             models.Index(fields=["grid", "received_at"]),
-            models.Index(fields=["origin_type", "origin_id"]),
+            *[
+                models.Index(fields=fields, condition=models.Q(**{f"{fields[0]}__isnull": False}), name=name)
+                for fields, name in [
+                    (["origin_type", "origin_id"], "cases_case_origin_set"),
+                    (["reporter"], "cases_case_reporter_set"),
+                    (["enterprise"], "cases_case_enterprise_set"),
+                    (["leader"], "cases_case_leader_set"),
+                    (["merged_into"], "cases_case_merged_into_set"),
+                ]
+            ],
             models.Index(fields=["received_month"]),
             # The cockpit rollup finds the months touched since its watermark.
             models.Index(fields=["updated_at", "received_at"]),

@@ -330,6 +330,12 @@ def test_case_queries_still_use_an_index(org):
         "status and deadline": live.filter(status="dispatched", deadline__lt=now),
         "idempotency key": Case.all_objects.filter(idempotency_key="api:k"),
         "tracking code": live.filter(code="SZ250307ABCDEFGH"),
+        # Partial indexes (WHERE … IS NOT NULL): an equality implies the condition.
+        "a resident's cases": live.filter(reporter_id=1).order_by("-received_at", "-id"),
+        "an enterprise's cases": live.filter(enterprise_id=1),
+        "a leader's cases": live.filter(leader_id=1),
+        "merged into": Case.all_objects.filter(merged_into_id=1),
+        "origin": live.filter(origin_type_id=1, origin_id="5"),
         # rollup.dirty_months also asks DISTINCT, which SQLite then answers by walking the
         # received_at index; without it the (updated_at, received_at) index covers the query.
         "rollup watermark": Case.all_objects.filter(updated_at__gte=now).order_by().values("received_at"),
@@ -359,6 +365,23 @@ def test_redundant_case_indexes_are_gone():
     assert all(not name.endswith("_like") for name in found)
     uniques = {tuple(c["columns"]) for c in found.values() if c["unique"]}
     assert {("code",), ("idempotency_key",)} <= uniques
+
+
+def test_indexes_on_mostly_empty_columns_are_partial():
+    """A case without a resident account, enterprise, leader, merge, origin or idempotency key
+    writes no entry into those indexes: each is `WHERE … IS NOT NULL`."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cases_case'")
+        else:
+            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases_case'")
+        definitions = dict(cur.fetchall())
+    columns = ["reporter_id", "enterprise_id", "leader_id", "merged_into_id", "origin_type_id", "idempotency_key"]
+    for column in columns:
+        found = [d for d in definitions.values() if d and f"({column}" in d.replace('"', "")]
+        assert found, column
+        bare = [d.replace('"', "").replace("(", "").replace(")", "") for d in found]
+        assert all(f"WHERE {column} IS NOT NULL" in d for d in bare), (column, found)
 
 
 def test_import_deadlines_match_the_calendar(org):
