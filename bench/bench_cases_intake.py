@@ -27,6 +27,7 @@ on other machines, which PostgreSQL allows).
 
 from __future__ import annotations
 
+import collections
 import http.client
 import json
 import os
@@ -105,9 +106,10 @@ def setup(env: dict) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def run_clients(n: int, clients: int, make_request) -> tuple[float, list[float], int]:
+def run_clients(n: int, clients: int, make_request) -> tuple[float, list[float], collections.Counter]:
+    """Seconds, latencies (ms) and the failures by reason (status and body, or the exception)."""
     latencies: list[float] = []
-    failures = [0]
+    failures: collections.Counter = collections.Counter()
     lock = threading.Lock()
     counter = iter(range(n))
 
@@ -124,16 +126,16 @@ def run_clients(n: int, clients: int, make_request) -> tuple[float, list[float],
             try:
                 conn.request(method, url, body=body, headers=headers)
                 r = conn.getresponse()
-                r.read()
-                ok = r.status in (200, 201)
-            except (OSError, http.client.HTTPException):
+                answer = r.read()
+                failure = None if r.status in (200, 201) else f"HTTP {r.status}: {answer[:200]!r}"
+            except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-                ok = False
+                failure = f"{type(exc).__name__}: {exc}"
             local.append((time.perf_counter() - t) * 1000)
-            if not ok:
+            if failure is not None:
                 with lock:
-                    failures[0] += 1
+                    failures[failure] += 1
         with lock:
             latencies.extend(local)
 
@@ -143,7 +145,7 @@ def run_clients(n: int, clients: int, make_request) -> tuple[float, list[float],
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - t0, latencies, failures[0]
+    return time.perf_counter() - t0, latencies, failures
 
 
 def cpu_times() -> tuple[int, int]:
@@ -297,9 +299,11 @@ def main() -> None:
             results[name] = args.cases / dt
             print(
                 f"{name:<18} {args.cases / dt:8,.0f} req/s   p50 {pct(lat, 0.5):6.1f} ms   p95 {pct(lat, 0.95):6.1f} ms"
-                f"   p99 {pct(lat, 0.99):6.1f} ms   mean {statistics.mean(lat):6.1f} ms   failures {fail}"
+                f"   p99 {pct(lat, 0.99):6.1f} ms   mean {statistics.mean(lat):6.1f} ms   failures {fail.total()}"
                 f"   CPU busy {100 * (busy1 - busy0) / max(1, total1 - total0):.0f} %"
             )
+            for reason, count in fail.most_common():
+                print(f"    {count} × {reason}")
             if name == "API case intake" and args.route_in_worker:
                 if task_worker is None:
                     task_worker = start_worker()
