@@ -181,6 +181,23 @@ def test_nbsvm_block_is_part_of_the_linear_score(model: TextClassifier) -> None:
         assert total == pytest.approx(score)
 
 
+def test_naive_bayes_block_is_folded_into_the_weights_and_signed() -> None:
+    texts = [t for texts in DATA.values() for t in texts]
+    labels = [lab for lab, texts in DATA.items() for _ in texts]
+    with_nb = TextClassifier.train(texts, labels)
+    without = TextClassifier.train(texts, labels, mnb_weight=0)
+    mnb = with_nb._fit_mnb(with_nb._features(texts), np.unique(labels, return_inverse=True)[1])
+    # The same SVM and NB-SVM blocks underneath: the difference is exactly the weighted block.
+    np.testing.assert_allclose(with_nb.coef - without.coef, with_nb.params["mnb_weight"] * mnb, atol=1e-9)
+    # Class-centred: each term's weights sum to zero over the classes, and a term seen in one
+    # class only ("垃圾", in 环境卫生) counts for that class and against the others.
+    np.testing.assert_allclose(mnb.sum(axis=0), 0, atol=1e-9)
+    term = list(with_nb._vocab).index("垃圾")
+    k = list(with_nb.labels).index("环境卫生")
+    assert mnb[k, term] > 0 and all(mnb[j, term] < 0 for j in range(len(with_nb.labels)) if j != k)
+    assert "垃圾" in [term for term, _ in with_nb.predict("垃圾没人清理").reason_terms]
+
+
 def test_format_1_model_still_loads_and_predicts_as_before() -> None:
     import pickle
 
