@@ -44,6 +44,18 @@ def test_case_life(org, page, phone_page, live_server):
     p.wait_for_selector("[data-testid=submitted]")
     code = p.inner_text("[data-testid=public-code]").strip()
     case = Case.objects.get(code=code)
+    # The heading fits the phone: "案件" above the code, each on one line (the label used to
+    # share the title's line with the code and wrap a character per line beside the button).
+    lines = p.evaluate(
+        """sels => sels.map(sel => {
+            const el = document.querySelector(sel), style = getComputedStyle(el);
+            const line = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
+            return [el.textContent.trim(), el.getBoundingClientRect().height / line];
+        })""",
+        [".page-pretitle", "[data-testid=public-code]"],
+    )
+    assert lines[0][0] == "案件" and lines[1][0] == code
+    assert all(ratio < 1.5 for _, ratio in lines), lines
     assert case.grid == org.grids["A1"] and case.department == org.departments["urban"]
     assert case.status == "dispatched"
 
