@@ -4,7 +4,7 @@ signed for → handled → verified → called back → closed → the resident 
 import pytest
 
 from shanzhi.cases.models import Case
-from shanzhi.cases.tests.factories import make_categories
+from shanzhi.cases.tests.factories import make_categories, submit_case
 from shanzhi.testing.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,6 +17,27 @@ def _act(page, action, note=None):
         form.locator("[name=note]").fill(note)
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
+
+
+def _assert_heading_fits(p, label: str, code: str) -> None:
+    """The public case page's heading on a phone: the label above the code, each on one line,
+    and the code clear of the action button. (The label used to share the code's line and
+    wrap a character per line beside the button; in English the code ran under the button.)"""
+    lines = p.evaluate(
+        """sels => sels.map(sel => {
+            const el = document.querySelector(sel), style = getComputedStyle(el);
+            const line = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
+            return [el.textContent.trim(), el.getBoundingClientRect().height / line];
+        })""",
+        [".page-pretitle", "[data-testid=public-code]"],
+    )
+    assert lines[0][0].casefold() == label.casefold() and lines[1][0] == code
+    assert all(ratio < 1.5 for _, ratio in lines), lines
+    text = p.locator("[data-testid=public-code]").bounding_box()
+    button = p.locator(".page-header .btn").first.bounding_box()
+    apart = text["x"] + text["width"] <= button["x"] or text["y"] >= button["y"] + button["height"]
+    assert apart or button["y"] >= text["y"] + text["height"], (text, button)
+    assert text["x"] + text["width"] <= p.viewport_size["width"]
 
 
 @pytest.fixture(autouse=True)
@@ -44,18 +65,7 @@ def test_case_life(org, page, phone_page, live_server):
     p.wait_for_selector("[data-testid=submitted]")
     code = p.inner_text("[data-testid=public-code]").strip()
     case = Case.objects.get(code=code)
-    # The heading fits the phone: "案件" above the code, each on one line (the label used to
-    # share the title's line with the code and wrap a character per line beside the button).
-    lines = p.evaluate(
-        """sels => sels.map(sel => {
-            const el = document.querySelector(sel), style = getComputedStyle(el);
-            const line = parseFloat(style.lineHeight) || 1.5 * parseFloat(style.fontSize);
-            return [el.textContent.trim(), el.getBoundingClientRect().height / line];
-        })""",
-        [".page-pretitle", "[data-testid=public-code]"],
-    )
-    assert lines[0][0] == "案件" and lines[1][0] == code
-    assert all(ratio < 1.5 for _, ratio in lines), lines
+    _assert_heading_fits(p, "案件", code)
     assert case.grid == org.grids["A1"] and case.department == org.departments["urban"]
     assert case.status == "dispatched"
 
@@ -98,3 +108,10 @@ def test_case_life(org, page, phone_page, live_server):
     assert Case.objects.filter(callback_valid=True).count() == valid_before + 1
     assert page.inner_text("[data-testid=rate-response]").strip() == "1"
     page.screenshot(path="/tmp/cases-rates-after.png", full_page=True)
+
+
+def test_public_case_heading_fits_a_phone_in_english(org, phone_page, live_server):
+    case = submit_case(org)
+    phone_page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    phone_page.goto(f"{live_server.url}/cases/track/{case.code}/")
+    _assert_heading_fits(phone_page, "Case", case.code)
