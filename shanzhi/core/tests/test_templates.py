@@ -1,0 +1,45 @@
+"""Static checks over every template of the project."""
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = sorted(p for p in ROOT.glob("**/templates/**/*.html"))
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _TableFinder(HTMLParser):
+    """Tables with no `.table-responsive` around them (Django's tags are plain text here)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[tuple[str, bool]] = []  # (tag, is a table-responsive wrapper)
+        self.bare: list[int] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and not any(wrapper for _, wrapper in self.stack):
+            self.bare.append(self.getpos()[0])
+        if tag not in VOID:
+            classes = (dict(attrs).get("class") or "").split()
+            self.stack.append((tag, "table-responsive" in classes))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):  # tolerate tags closed out of order
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+
+
+def test_there_are_templates():
+    assert len(TEMPLATES) > 50
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_table_scrolls_inside_its_own_box(path):
+    """Cells do not wrap (shanzhi.css), so on a phone a table wider than the screen must scroll
+    inside a `.table-responsive`, not widen the whole page."""
+    finder = _TableFinder()
+    finder.feed(path.read_text(encoding="utf-8"))
+    assert not finder.bare, f"{path.relative_to(ROOT)}: <table> without .table-responsive at lines {finder.bare}"
