@@ -158,20 +158,6 @@ def _event(case: Case, **fields) -> CaseEvent:
 _FK_FIELDS = ["category", "grid", "community", "department", "enterprise", "leader", "reporter", "origin_type"]
 
 
-def _audit_row(*, actor, action: str, obj, changes: dict, note: str = "") -> AuditEvent:
-    """An unsaved audit row like `core.services.audit_log` writes (for `core.db.insert`)."""
-    return AuditEvent(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        content_type=ContentType.objects.get_for_model(type(obj)),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:300],
-        changes=core_services._jsonable(changes or {}),
-        note=note,
-        ip_address=core_services._client_ip(),
-    )
-
-
 def _event_row(
     case: Case,
     *,
@@ -546,7 +532,7 @@ def _case_rows(case: Case, *, actor, now, dispatch_changes: dict | None) -> tupl
             data={"routing": case.routing_reason},
         )
     ]
-    audits = [_audit_row(actor=actor, action=AuditEvent.Action.CREATE, obj=case, changes=snapshot_created)]
+    audits = [core_services.audit_row(actor=actor, action=AuditEvent.Action.CREATE, obj=case, changes=snapshot_created)]
     if dispatch:
         note = _("Dispatched automatically: %(r)s") % {"r": case.routing_reason}
         at = dispatch_changes["dispatched_at"]
@@ -563,7 +549,7 @@ def _case_rows(case: Case, *, actor, now, dispatch_changes: dict | None) -> tupl
             )
         )
         audits.append(
-            _audit_row(
+            core_services.audit_row(
                 actor=None,
                 action=AuditEvent.Action.TRANSITION,
                 obj=case,
@@ -782,7 +768,7 @@ def _route_write(plans: list[_RoutePlan]) -> int:
             )
         )
         audits.append(
-            _audit_row(
+            core_services.audit_row(
                 actor=None,
                 action=AuditEvent.Action.TRANSITION,
                 obj=case,

@@ -46,7 +46,7 @@ def _client_ip() -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def audit_log(
+def audit_row(
     *,
     actor,
     action: str,
@@ -56,9 +56,10 @@ def audit_log(
     model: type[models.Model] | None = None,
     object_id: str = "",
 ) -> AuditEvent:
-    """Append one audit row."""
+    """One audit row, not yet saved (`audit_log` saves it; writers of many rows pass them to
+    `core.db.insert` together)."""
     target_model = type(obj) if obj is not None else model
-    row = AuditEvent(
+    return AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(target_model) if target_model else None,
@@ -68,6 +69,11 @@ def audit_log(
         note=note,
         ip_address=_client_ip(),
     )
+
+
+def audit_log(**fields) -> AuditEvent:
+    """Append one audit row (the arguments of `audit_row`)."""
+    row = audit_row(**fields)
     db.insert([row])
     return row
 
