@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop
 
 from shanzhi.cases import conf, router
 from shanzhi.cases.models import Case, CaseEvent, Category
@@ -33,6 +33,7 @@ from shanzhi.cases.services import CODE_ALPHABET, _validate_location, nature_wor
 from shanzhi.core import services as core_services
 from shanzhi.core import workdays
 from shanzhi.core.models import AuditEvent
+from shanzhi.core.texts import SystemTextField, Text
 
 IMPORT_ALIASES = {
     "description": ("description", "诉求内容", "内容"),
@@ -160,7 +161,7 @@ CASE_COLUMNS = (
     "sign_deadline",
 )
 # Free text from the file (the only values that may need COPY escaping).
-_TEXT_COLUMNS = frozenset({"title", "description", "address", "reporter_name", "reporter_phone", "routing_reason"})
+_TEXT_COLUMNS = frozenset({"title", "description", "address", "reporter_name", "reporter_phone"})
 
 
 def import_cases(
@@ -301,7 +302,7 @@ def import_cases(
     by_nature = {n: nature_workdays(n) for n in Case.Nature.values}
     enterprise_days = int(conf.get("cases.enterprise_deadline_workdays"))
     enterprise = Case.Kind.ENTERPRISE.value
-    label = pgettext("case event", "Imported")
+    label = Text(gettext_noop("Imported from a file."))  # the note of each case's first step
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     received_s, dispatched_s = Case.Status.RECEIVED.value, Case.Status.DISPATCHED.value
     by_category, by_classifier, by_desk = (
@@ -309,9 +310,13 @@ def import_cases(
         Case.RoutedBy.CLASSIFIER.value,
         Case.RoutedBy.DISPATCH.value,
     )
-    classifier_reason, plain_reason = f"{label}: classifier"[:500], f"{label}: "[:500]
+    classifier_reason = Text(gettext_noop("imported; text classifier"))
+    plain_reason = Text(gettext_noop("imported"))
     # Per category: (id, default department, routing reason, priority).
-    cat_info = {c.pk: (c.pk, c.default_department_id, f"{label}: {c}"[:500], c.priority) for c in cats.values()}
+    cat_info = {
+        c.pk: (c.pk, c.default_department_id, Text(gettext_noop("imported; category %(c)s"), c=str(c)), c.priority)
+        for c in cats.values()
+    }
     none_info = (None, None, plain_reason, 2)
     local_of: dict[datetime.datetime, tuple] = {}  # aware time → (local date, month)
     day_deadline: dict[tuple, datetime.datetime] = {}
@@ -432,7 +437,7 @@ def import_cases(
     return len(parsed)
 
 
-def _import_orm(objs: list[dict], *, now, actor_id, label: str, batch_size: int) -> None:
+def _import_orm(objs: list[dict], *, now, actor_id, label: Text, batch_size: int) -> None:
     """The reference path: model instances, one prepared INSERT per batch (the fast path must
     write the same rows; tests compare them)."""
     cases = [Case(**c) for c in objs]
@@ -504,7 +509,7 @@ def _copy_text(value) -> str:
         import json
 
         value = json.dumps(value, ensure_ascii=False)
-    value = str(value)
+    value = value.encode() if isinstance(value, Text) else str(value)
     return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
 
 
@@ -528,13 +533,18 @@ def _copy_lines(chunks):
     def number(v):
         return "\\N" if v is None else str(v)
 
+    def system_text(v):
+        return text(v.encode() if isinstance(v, Text) else v)  # encoded once per Text
+
     def plain(v):
         return v
 
     kinds = []
     for name in CASE_COLUMNS:
         f = Case._meta.get_field(name.removesuffix("_id"))
-        if name in _TEXT_COLUMNS:
+        if isinstance(f, SystemTextField):
+            kinds.append(system_text)
+        elif name in _TEXT_COLUMNS:
             kinds.append(text)
         elif f.get_internal_type() in ("DateTimeField", "DateField"):
             kinds.append(stamp)
@@ -547,7 +557,7 @@ def _copy_lines(chunks):
         yield ["\t".join([fn(v[i]) for i, fn in conv]) for v in values]
 
 
-def _import_fast(chunks, n: int, constants: dict, *, now, actor_id, label: str, timings: dict) -> None:
+def _import_fast(chunks, n: int, constants: dict, *, now, actor_id, label: Text, timings: dict) -> None:
     """COPY-class path for `n` cases given as chunks of tuples. PostgreSQL: ids drawn from the
     table's sequence, cases and their timeline rows streamed by COPY (text format; the columns
     no row gives rendered once as a common line ending; a writer thread sends while the next
@@ -609,10 +619,12 @@ def _import_fast(chunks, n: int, constants: dict, *, now, actor_id, label: str, 
         return
     # SQLite
     values = [v for chunk in chunks for v in chunk]
+    # Values the driver cannot take as they are: times, and system texts (a few distinct ones).
+    fields = [(i, Case._meta.get_field(n.removesuffix("_id"))) for i, n in enumerate(CASE_COLUMNS)]
     memo_fields = [
-        (i, Case._meta.get_field(n.removesuffix("_id")))
-        for i, n in enumerate(CASE_COLUMNS)
-        if Case._meta.get_field(n.removesuffix("_id")).get_internal_type() in ("DateTimeField", "DateField")
+        (i, f)
+        for i, f in fields
+        if f.get_internal_type() in ("DateTimeField", "DateField") or isinstance(f, SystemTextField)
     ]
     memos = [(i, f, {}) for i, f in memo_fields]
     for v in values:

@@ -11,11 +11,13 @@ import random
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from shanzhi.cases import demo_data, training
 from shanzhi.cases.models import Case, CaseEvent, Category, KeywordRule, RoutingModel
 from shanzhi.cases.services import CODE_ALPHABET, compute_deadline
 from shanzhi.core import workdays
+from shanzhi.core.texts import Text
 from shanzhi.orgs.models import Department, Grid
 
 DEMO_CASES = 4000
@@ -140,7 +142,9 @@ def _cases(stdout, cats: dict[str, Category]) -> int:
             received_at=received,
             deadline=deadline,
             routed_by=Case.RoutedBy.CATEGORY,
-            routing_reason=f"演示数据：类别默认部门 {dept.name if dept else ''}",
+            routing_reason=Text(
+                gettext_noop("demo data: default department of the category, %(d)s"), d=dept.name if dept else ""
+            ),
             reporter_name=rng.choice(["陈先生", "李女士", "王先生", "张女士", "黄先生", "林女士", ""]),
             reporter_phone=f"13{rng.randint(0, 9)}{rng.randrange(10**8):08d}" if rng.random() < 0.8 else "",
             is_generated=True,
@@ -161,7 +165,7 @@ def _cases(stdout, cats: dict[str, Category]) -> int:
         if stage == "received":
             c.department = depts.get("dispatch") or dept
             c.routed_by = Case.RoutedBy.DISPATCH
-            c.routing_reason = "演示数据：置信度低，转派单台"
+            c.routing_reason = Text(gettext_noop("demo data: low confidence, sent to the dispatch desk"))
             c.dispatched_at = c.sign_deadline = None
             events = events[:1]
         order = ["dispatched", "signed", "in_progress", "replied", "verified", "called_back", "closed", "archived"]

@@ -18,8 +18,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shanzhi.core import texts
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
+from shanzhi.core.texts import SystemTextField
 
 LON_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
 LAT_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
@@ -331,7 +333,7 @@ class Case(BaseModel):
     origin = GenericForeignKey("origin_type", "origin_id")
 
     routed_by = models.CharField(_("routed by"), max_length=20, choices=RoutedBy.choices, blank=True)
-    routing_reason = models.CharField(_("routing reason"), max_length=500, blank=True)
+    routing_reason = SystemTextField(_("routing reason"), blank=True)  # a Text: shown in the reader's language
     routing_confidence = models.FloatField(_("routing confidence"), null=True, blank=True)
     suggested_category = models.ForeignKey(
         Category,
@@ -486,7 +488,7 @@ class CaseEvent(models.Model):
     action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(pgettext_lazy("case event", "to"), max_length=20, blank=True)
-    note = models.TextField(pgettext_lazy("case", "note"), blank=True)
+    note = SystemTextField(pgettext_lazy("case", "note"), blank=True)  # a person's words, or a Text
     data = models.JSONField(_("data"), default=dict, blank=True)
     is_public = models.BooleanField(_("shown to the public"), default=True)
 
@@ -532,7 +534,7 @@ class CaseEvent(models.Model):
 
     @property
     def data_items(self) -> list[tuple[str, Any]]:
-        return [(str(self.DATA_LABELS.get(k, k)), v) for k, v in (self.data or {}).items()]
+        return [(str(self.DATA_LABELS.get(k, k)), texts.render(v)) for k, v in (self.data or {}).items()]
 
     @property
     def to_status_label(self) -> str:

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shanzhi.cases import conf
 from shanzhi.cases.models import Case, Category, KeywordRule, RoutingModel
 from shanzhi.cases.routing.classifier import Prediction, TextClassifier
+from shanzhi.core.texts import Text
 from shanzhi.orgs.models import Department, Grid
 
 logger = logging.getLogger(__name__)
@@ -38,12 +39,13 @@ class Decision:
     suggested_category: Category | None = None
     routed_by: str = ""
     confidence: float | None = None
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Text] = field(default_factory=list)
     confident: bool = True  # False: left at the dispatch desk for a person to decide
 
     @property
-    def reason(self) -> str:
-        return "；".join(self.reasons)[:500]
+    def reason(self) -> Text:
+        """The reasons as one text, shown in the reader's language."""
+        return Text.join(self.reasons)
 
 
 # In-process reference data for intake (categories, departments, grids, the grid locator,
@@ -216,17 +218,17 @@ def route(
     # Where: the grid, then its community.
     if grid is not None:
         d.grid = grid
-        d.reasons.append(_("grid given: %(g)s") % {"g": grid.name})
+        d.reasons.append(Text(gettext_noop("grid given: %(g)s"), g=grid.name))
     elif longitude is not None and latitude is not None:
         d.grid = locate(longitude, latitude)
         if d.grid is None:
             d.confident = False
-            d.reasons.append(_("the location is outside every grid"))
+            d.reasons.append(Text(gettext_noop("the location is outside every grid")))
         else:
-            d.reasons.append(_("location in grid %(g)s") % {"g": d.grid.name})
+            d.reasons.append(Text(gettext_noop("location in grid %(g)s"), g=d.grid.name))
     else:
         d.confident = False
-        d.reasons.append(_("no map location: the dispatch desk places it"))
+        d.reasons.append(Text(gettext_noop("no map location: the dispatch desk places it")))
     if d.grid is not None:
         d.community_id = d.grid.community_id
 
@@ -240,12 +242,18 @@ def route(
                 d.suggested_category = cat
                 if pred.confidence >= min_conf:
                     d.category = cat
-                    d.reasons.append(_("category %(c)s suggested (%(p).0f%%)") % {"c": cat, "p": pred.confidence * 100})
+                    d.reasons.append(
+                        Text(
+                            gettext_noop("category %(c)s suggested (%(p).0f%%)"),
+                            c=str(cat),
+                            p=round(pred.confidence * 100, 1),
+                        )
+                    )
 
     # Who: a person's choice, keyword rules, the category's department, the classifier.
     if department is not None:
         d.department, d.routed_by = department, Case.RoutedBy.MANUAL
-        d.reasons.append(_("department chosen by staff"))
+        d.reasons.append(Text(gettext_noop("department chosen by staff")))
         return d
     for keywords, dept_id, cat_id, name in keyword_rules():
         hit = next((k for k in keywords if k and k in text), None)
@@ -255,36 +263,44 @@ def route(
             d.confidence = 1.0
             if cat_id and d.category is None:
                 d.category = category_by_pk(cat_id)
-            d.reasons.append(_("keyword rule “%(r)s”: “%(k)s”") % {"r": name, "k": hit})
+            d.reasons.append(Text(gettext_noop("keyword rule “%(r)s”: “%(k)s”"), r=name, k=hit))
             break
     if d.department is None and d.category is not None and d.category.default_department_id:
         d.department = department_by_pk(d.category.default_department_id) or d.category.default_department
         d.routed_by = Case.RoutedBy.CATEGORY
-        d.reasons.append(_("default department of category %(c)s") % {"c": d.category})
+        d.reasons.append(Text(gettext_noop("default department of category %(c)s"), c=str(d.category)))
     if d.department is None:
         model = classifier(RoutingModel.Target.DEPARTMENT)
         pred = model.predict(text) if model is not None and text else None
         dept = department_by_code(pred.label) if pred else None
         if pred is None:
             d.confident = False
-            d.reasons.append(_("no trained routing model yet"))
+            d.reasons.append(Text(gettext_noop("no trained routing model yet")))
         elif dept is None:
             d.confident = False
-            d.reasons.append(_("the model suggests an unknown department %(d)s") % {"d": pred.label})
+            d.reasons.append(Text(gettext_noop("the model suggests an unknown department %(d)s"), d=pred.label))
         else:
             d.confidence = pred.confidence
             terms = _fmt_terms(pred)
             if pred.confidence >= min_conf:
                 d.department, d.routed_by = dept, Case.RoutedBy.CLASSIFIER
                 d.reasons.append(
-                    _("text classifier: %(d)s (%(p).0f%%; words: %(t)s)")
-                    % {"d": dept.name, "p": pred.confidence * 100, "t": terms}
+                    Text(
+                        gettext_noop("text classifier: %(d)s (%(p).0f%%; words: %(t)s)"),
+                        d=dept.name,
+                        p=round(pred.confidence * 100, 1),
+                        t=terms,
+                    )
                 )
             else:
                 d.confident = False
                 d.reasons.append(
-                    _("low confidence: %(d)s only %(p).0f%% (words: %(t)s)")
-                    % {"d": dept.name, "p": pred.confidence * 100, "t": terms}
+                    Text(
+                        gettext_noop("low confidence: %(d)s only %(p).0f%% (words: %(t)s)"),
+                        d=dept.name,
+                        p=round(pred.confidence * 100, 1),
+                        t=terms,
+                    )
                 )
     if not d.confident or d.department is None:
         suggestion = d.department
@@ -292,8 +308,8 @@ def route(
         d.routed_by = Case.RoutedBy.DISPATCH
         d.confident = False
         if suggestion is not None and suggestion != d.department:
-            d.reasons.append(_("suggested department: %(d)s") % {"d": suggestion.name})
-        d.reasons.append(_("sent to the dispatch desk"))
+            d.reasons.append(Text(gettext_noop("suggested department: %(d)s"), d=suggestion.name))
+        d.reasons.append(Text(gettext_noop("sent to the dispatch desk")))
     return d
 
 

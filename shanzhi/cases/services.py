@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shanzhi.cases import conf, hooks, router, workflow
 from shanzhi.cases.models import (
@@ -44,6 +45,7 @@ from shanzhi.core import services as core_services
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import CHANGE
+from shanzhi.core.texts import Text
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
 _CODE_SPACE = len(CODE_ALPHABET) ** 8
@@ -165,7 +167,7 @@ def _event_row(
     actor,
     from_status: str = "",
     to_status: str = "",
-    note: str = "",
+    note: str | Text = "",
     data: dict | None = None,
     is_public: bool = True,
     at: datetime.datetime | None = None,
@@ -409,7 +411,7 @@ def _case_prepare(
             department=router.dispatch_desk(),
             category=category,
             routed_by=Case.RoutedBy.PENDING,
-            reasons=[_("routing in the background")],
+            reasons=[Text(gettext_noop("routing in the background"))],
             confident=False,
         )
     elif auto_route and not (grid is not None and department is not None):
@@ -423,7 +425,7 @@ def _case_prepare(
             department=department,
             category=category,
             routed_by=Case.RoutedBy.MANUAL if department else "",
-            reasons=[_("placed by staff")] if department else [],
+            reasons=[Text(gettext_noop("placed by staff"))] if department else [],
         )
         if department is None:
             decision.department = router.dispatch_desk()
@@ -528,13 +530,13 @@ def _case_rows(case: Case, *, actor, now, dispatch_changes: dict | None) -> tupl
             actor=actor,
             to_status=Case.Status.RECEIVED,
             at=now,
-            note=_("Received via %(s)s.") % {"s": Case.Source(case.source).label},
+            note=Text(gettext_noop("Received via %(s)s."), s=Text.choice(Case.Source, case.source)),
             data={"routing": case.routing_reason},
         )
     ]
     audits = [core_services.audit_row(actor=actor, action=AuditEvent.Action.CREATE, obj=case, changes=snapshot_created)]
     if dispatch:
-        note = _("Dispatched automatically: %(r)s") % {"r": case.routing_reason}
+        note = Text(gettext_noop("Dispatched automatically: %(r)s"), r=case.routing_reason)
         at = dispatch_changes["dispatched_at"]
         events.append(
             _event_row(
@@ -658,8 +660,8 @@ class _RoutePlan:
     case: Case
     changes: dict  # empty: settle (the desk acted on it meanwhile)
     action: str = ""
-    note: str = ""
-    reason: str = ""
+    note: Text | str = ""
+    reason: Text | str = ""
 
 
 def _pk(value):
@@ -673,12 +675,12 @@ def _route_plan_or_desk(case: Case) -> _RoutePlan:
         return _route_plan(case)
     except Exception:
         logger.exception("routing case %s failed; left at the dispatch desk", case.pk)
-        reason = _("routing failed: the dispatch desk decides")
+        reason = Text(gettext_noop("routing failed: the dispatch desk decides"))
         return _RoutePlan(
             case=case,
             changes={"routed_by": Case.RoutedBy.DISPATCH, "routing_reason": reason},
             action="route",
-            note=_("Left at the dispatch desk: %(r)s") % {"r": reason},
+            note=Text(gettext_noop("Left at the dispatch desk: %(r)s"), r=reason),
             reason=reason,
         )
 
@@ -728,12 +730,15 @@ def _route_plan(case: Case) -> _RoutePlan:
             "dispatched_at": now,
             "sign_deadline": workdays.deadline_after(now, workhours=int(conf.get("cases.sign_workhours"))),
         }
-    template = _("Dispatched automatically: %(r)s") if dispatch else _("Left at the dispatch desk: %(r)s")
+    if dispatch:
+        template = gettext_noop("Dispatched automatically: %(r)s")
+    else:
+        template = gettext_noop("Left at the dispatch desk: %(r)s")
     return _RoutePlan(
         case=case,
         changes=changes,
         action="dispatch" if dispatch else "route",
-        note=template % {"r": decision.reason},
+        note=Text(template, r=decision.reason),
         reason=decision.reason,
     )
 
@@ -855,7 +860,7 @@ def case_transition(
     case: Case,
     action: str,
     actor,
-    note: str = "",
+    note: str | Text = "",
     expected_version: int | None = None,
     photos: Sequence = (),
     **params: Any,
@@ -894,7 +899,7 @@ def case_transition(
                 raise PermissionDenied(_("This case is outside your scope."))
         if not (t.who & capabilities(actor, locked)):
             raise PermissionDenied(_("Your role may not take this step on this case."))
-        note = (note or "").strip()
+        note = (note or "").strip() if not isinstance(note, Text) else note
         if t.needs_note and not note:
             raise ValidationError({"note": _("Give a reason or a note for this step.")})
         result = _apply(locked, action, actor=actor, note=note, params=params, photos=photos)
@@ -914,7 +919,7 @@ def _dept_or_error(params: dict, key: str = "department"):
 
 
 def _apply(
-    case: Case, action: str, *, actor, note: str = "", params: dict | None = None, photos: Sequence = ()
+    case: Case, action: str, *, actor, note: str | Text = "", params: dict | None = None, photos: Sequence = ()
 ) -> Case:
     """Inside a transaction with `case` locked: guards, effects, timeline, audit."""
     params = params or {}
@@ -969,15 +974,13 @@ def _apply(
             if action in ("reassign", "dispatch") and not params.get("auto") and old != case.department:
                 setf(
                     routed_by=Case.RoutedBy.MANUAL,
-                    routing_reason=(
-                        _("re-routed by staff: %(a)s → %(b)s")
-                        % {
-                            "a": old.name if old else "—",
-                            "b": case.department.name if case.department else _("community"),
-                        }
-                    )[:500],
+                    routing_reason=Text(
+                        gettext_noop("re-routed by staff: %(a)s → %(b)s"),
+                        a=old.name if old else "—",
+                        b=case.department.name if case.department else Text(gettext_noop("community")),
+                    ),
                 )
-            data["department"] = case.department.name if case.department else _("community handles it")
+            data["department"] = case.department.name if case.department else Text(gettext_noop("community handles it"))
         if "category" in params and params["category"] is not None:
             setf(category=params["category"])
         setf(
@@ -1048,7 +1051,7 @@ def _apply(
                 raise ValidationError({"into": _("Cannot merge into a cancelled case.")})
             setf(merged_into=target)
             data["into"] = target.code
-            note = note or _("Merged into %(c)s (duplicate).") % {"c": target.code}
+            note = note or Text(gettext_noop("Merged into %(c)s (duplicate)."), c=target.code)
         else:
             data["reason"] = params.get("reason") or "invalid"
     elif action == "suspend":
@@ -1216,7 +1219,7 @@ def case_merge(*, case: Case, into: Case, actor, note: str = "", expected_versio
             into,
             action="merged_in",
             actor=actor,
-            note=_("Case %(c)s merged into this one.") % {"c": case.code},
+            note=Text(gettext_noop("Case %(c)s merged into this one."), c=case.code),
             data={"from": case.code},
         )
     return result
@@ -1307,7 +1310,7 @@ def _notify(case: Case, action: str) -> None:
         _send_notice(case, notice)
 
 
-def _send_notice(case: Case, notice: tuple[list, str, str]) -> None:
+def _send_notice(case: Case, notice: tuple[list, Text, str]) -> None:
     from shanzhi.notifications.services import notification_send
 
     recipients, title, level = notice
@@ -1322,7 +1325,7 @@ def _send_notice(case: Case, notice: tuple[list, str, str]) -> None:
     )
 
 
-def _notice(case: Case, action: str) -> tuple[list, str, str] | None:
+def _notice(case: Case, action: str) -> tuple[list, Text, str] | None:
     """Who is told of `action` on the case, the title and the level; None when nobody is."""
     from shanzhi.accounts.models import User
 
@@ -1333,17 +1336,17 @@ def _notice(case: Case, action: str) -> tuple[list, str, str] | None:
         return [User(pk=pk) for pk in router.department_staff_ids(department_id)]
 
     recipients: list = []
-    title = ""
+    title = ""  # a message id, shown with the case's code in each reader's language
     if action in ("dispatch", "reassign", "reopen", "rework"):
         if case.department_id:
             recipients = dept_staff(case.department_id)
         elif case.community_id:  # handled by the community itself
             recipients = users(role="community", community_id=case.community_id)
-        title = _("New case to handle: %(c)s") % {"c": case.code}
+        title = gettext_noop("New case to handle: %(c)s")
     elif action == "whistle":
         ids = list(case.summons.values_list("department_id", flat=True))
         recipients = users(role="dept", department_id__in=ids)
-        title = _("Your department is summoned (吹哨报到): %(c)s") % {"c": case.code}
+        title = gettext_noop("Your department is summoned (吹哨报到): %(c)s")
     elif action in ("warn", "escalate", "supervise"):
         recipients = dept_staff(case.department_id) if case.department_id else []
         if (action == "escalate" and case.escalation_level >= 2) or action == "supervise":
@@ -1353,22 +1356,23 @@ def _notice(case: Case, action: str) -> tuple[list, str, str] | None:
         if action == "escalate" and case.community_id:
             recipients += users(role="community", community_id=case.community_id)
         title = {
-            "warn": _("Deadline near: %(c)s"),
-            "escalate": _("Overdue case escalated: %(c)s"),
-            "supervise": _("督办 notice: %(c)s"),
-        }[action] % {"c": case.code}
+            "warn": gettext_noop("Deadline near: %(c)s"),
+            "escalate": gettext_noop("Overdue case escalated: %(c)s"),
+            "supervise": gettext_noop("督办 notice: %(c)s"),
+        }[action]
     elif action == "request_extension":
         recipients = users(role="leader")
-        title = _("Extension requested: %(c)s") % {"c": case.code}
+        title = gettext_noop("Extension requested: %(c)s")
     elif action == "return":
         recipients = users(role="dept", department__kind="dispatch")
-        title = _("Case returned: %(c)s") % {"c": case.code}
+        title = gettext_noop("Case returned: %(c)s")
     elif action in ("reply", "close") and case.reporter_id:
         recipients = [case.reporter]
-        title = _("Your request %(c)s has been answered") % {"c": case.code}
+        title = gettext_noop("Your request %(c)s has been answered")
     if not (recipients and title):
         return None
-    return recipients, title, "warning" if action in ("warn", "escalate", "supervise") else "info"
+    level = "warning" if action in ("warn", "escalate", "supervise") else "info"
+    return recipients, Text(title, c=case.code), level
 
 
 # ----------------------------------------------------------------------------- deadline job
@@ -1389,7 +1393,7 @@ def cases_check_deadlines(now: datetime.datetime | None = None) -> dict[str, int
         :5000
     ]:
         try:
-            case_transition(case=case, action="warn", actor=None, note=_("The deadline is near."))
+            case_transition(case=case, action="warn", actor=None, note=Text(gettext_noop("The deadline is near.")))
             warned += 1
         except (ValidationError, ConflictError):
             continue
@@ -1405,7 +1409,7 @@ def cases_check_deadlines(now: datetime.datetime | None = None) -> dict[str, int
                 case=case,
                 action="escalate",
                 actor=None,
-                note=_("Overdue: escalated to level %(n)d.") % {"n": case.escalation_level + 1},
+                note=Text(gettext_noop("Overdue: escalated to level %(n)d."), n=case.escalation_level + 1),
             )
             escalated += 1
         except (ValidationError, ConflictError):

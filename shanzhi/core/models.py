@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
+from shanzhi.core.texts import SystemTextField
 
 
 class LiveManager(models.Manager.from_queryset(ScopedQuerySet)):
@@ -105,7 +106,7 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = SystemTextField(_("note"), blank=True)  # a person's words, or a Text shown in the reader's language
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:

@@ -21,6 +21,7 @@ from shanzhi.core import db
 from shanzhi.core.errors import ConflictError, ValidationError
 from shanzhi.core.middleware import current_request
 from shanzhi.core.models import AuditEvent
+from shanzhi.core.texts import Text
 
 
 def _jsonable(value: Any) -> Any:
@@ -34,6 +35,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, Text):
+        return value.to_json()  # rendered in the reader's language (texts.render)
     if isinstance(value, FieldFile):
         return value.name or ""
     return value

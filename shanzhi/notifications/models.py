@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
+from shanzhi.core.texts import SystemTextField
 
 
 class Notification(models.Model):
@@ -21,7 +22,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
-    title = models.CharField(_("title"), max_length=200)
+    title = SystemTextField(_("title"))  # a Text is shown in the reader's language
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=50, blank=True, db_index=True)

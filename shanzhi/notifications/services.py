@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shanzhi.core import db
+from shanzhi.core.texts import Text
 from shanzhi.notifications.gateways import GatewayError, gateway_for
 from shanzhi.notifications.models import Notification, OutboundMessage
 
@@ -16,7 +18,7 @@ from shanzhi.notifications.models import Notification, OutboundMessage
 def notification_send(
     *,
     recipients: Iterable,
-    title: str,
+    title: str | Text,
     body: str = "",
     url: str = "",
     level: str = Notification.Level.INFO,
@@ -25,9 +27,12 @@ def notification_send(
     channels: Iterable[str] = (),
 ) -> list[Notification]:
     """Put a message in each recipient's inbox; deliver it through the gateways of `channels`
-    in the background once the surrounding transaction commits."""
+    in the background once the surrounding transaction commits. A `Text` title is shown in
+    each reader's language."""
+    if not isinstance(title, Text):
+        title = title[:200]
     created = [
-        Notification(recipient=user, title=title[:200], body=body, url=url, level=level, kind=kind, topic=topic)
+        Notification(recipient=user, title=title, body=body, url=url, level=level, kind=kind, topic=topic)
         for user in {u.pk: u for u in recipients if u is not None}.values()
     ]
     db.insert(created)
@@ -46,6 +51,13 @@ def deliver_notification(notification_id: int, channel: str) -> str:
 
 
 def deliver_now(n: Notification, channel: str) -> str:
+    """Send one message now, in the platform's language (a text message has one reader we do
+    not know the language of)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _deliver(n, channel)
+
+
+def _deliver(n: Notification, channel: str) -> str:
     gw = gateway_for(channel)
     to = n.recipient.phone or n.recipient.username
     if gw is None:
@@ -54,7 +66,7 @@ def deliver_now(n: Notification, channel: str) -> str:
             gateway="-",
             channel=channel,
             to=to,
-            text=n.title,
+            text=str(n.title),
             status=OutboundMessage.Status.FAILED,
             response="no gateway for this channel",
         )

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from shanzhi.cases.models import Case, CaseEvent, CaseSummons, Category, KeywordRule
 from shanzhi.cases.workflow import ACTIONS
+from shanzhi.core import texts
 from shanzhi.core.api import BaseModelSerializer, CachedFieldsMixin, MaskedSerializerMixin
 from shanzhi.orgs.models import Department, Enterprise, Grid
 
@@ -38,6 +39,10 @@ class KeywordRuleSerializer(BaseModelSerializer):
 
 class CaseEventSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField()
+    data = serializers.SerializerMethodField()
+
+    def get_data(self, obj) -> dict:
+        return texts.render(obj.data or {})  # system texts in the reader's language
 
     class Meta:
         model = CaseEvent
@@ -209,7 +214,11 @@ class PublicCaseSerializer(serializers.ModelSerializer):
 
     def get_timeline(self, obj) -> list[dict]:
         return [
-            {"at": ev.at, "action": ev.action, "unit": ev.actor_label if ev.actor_label != "system" else ""}
+            {
+                "at": ev.at,
+                "action": ev.action,
+                "unit": ev.actor_label if ev.actor_label != CaseEvent.SYSTEM_LABEL else "",
+            }
             for ev in obj.events.filter(is_public=True).exclude(action__in=["warn", "escalate", "callback", "note"])
         ]
 

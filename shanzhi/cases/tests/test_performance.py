@@ -4,6 +4,7 @@ bulk import's fast path against the single-case path."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from shanzhi.cases import router, services
 from shanzhi.cases.models import Case, CaseEvent, Category
@@ -209,7 +210,8 @@ def test_fast_import_matches_reference_on_awkward_rows(org):
     fast = _ordered("import")
     assert [r[0]["title"] for r in fast][1:4] == ["同一时间 A", "同一时间 B", "同一时间的第三行"]
     assert fast[1][0]["description"] == AWKWARD_ROWS[0]["诉求内容"].strip() and fast[1][0]["address"] == "路\t口"
-    assert fast[1][0]["routing_reason"].endswith(": 城乡建设 / 垃圾清运")
+    with translation.override("zh-hans"):
+        assert str(fast[1][0]["routing_reason"]) == "导入；类别 城乡建设 / 垃圾清运"
     # The row without a time is received at the import's own time (last, after 2025).
     for case, _e in (reference[-1], fast[-1]):
         assert case["description"] == "没有受理时间，也没有分类"

@@ -1,0 +1,88 @@
+"""System texts: kept as message and parameters, shown in the reader's language."""
+
+import pytest
+from django.db import connection
+from django.template import Context, Template
+from django.utils import translation
+from django.utils.translation import gettext_noop
+
+from shanzhi.cases.models import Case
+from shanzhi.core import texts
+from shanzhi.core.models import AuditEvent
+from shanzhi.core.texts import MARK, Text
+
+
+def test_a_text_is_translated_when_shown_not_when_made():
+    with translation.override("en"):
+        t = Text(gettext_noop("location in grid %(g)s"), g="甲1网格")
+    with translation.override("zh-hans"):
+        assert str(t) == "位置在网格 甲1网格 内"
+    with translation.override("en"):
+        assert str(t) == "location in grid 甲1网格"
+
+
+def test_nested_texts_lists_choices_and_numbers_render_in_the_readers_language():
+    reason = Text.join(
+        [
+            Text(gettext_noop("location in grid %(g)s"), g="甲1网格"),
+            Text(gettext_noop("category %(c)s suggested (%(p).0f%%)"), c="城乡建设", p=87.4),
+        ]
+    )
+    t = Text(gettext_noop("Dispatched automatically: %(r)s"), r=reason)
+    received = Text(gettext_noop("Received via %(s)s."), s=Text.choice(Case.Source, Case.Source.OPEN311))
+    for stored in (t, texts.decode(t.encode()), received, texts.decode(received.encode())):
+        assert texts.decode(stored.encode()) == stored  # a stable round trip
+    with translation.override("en"):
+        assert str(texts.decode(t.encode())) == (
+            "Dispatched automatically: location in grid 甲1网格; category 城乡建设 suggested (87%)"
+        )
+        assert str(texts.decode(received.encode())) == f"Received via {Case.Source.OPEN311.label}."
+    with translation.override("zh-hans"):
+        assert str(texts.decode(t.encode())) == "自动派单：位置在网格 甲1网格 内；推荐分类 城乡建设（87%）"
+        assert str(texts.decode(received.encode())) == f"通过{Case.Source.OPEN311.label}受理。"
+
+
+def test_templates_escape_a_text_like_any_string():
+    t = Text(gettext_noop("keyword rule “%(r)s”: “%(k)s”"), r="<b>", k="&")
+    with translation.override("en"):
+        html = Template("{{ t }}|{{ t|default:'—' }}|{{ empty|default:'—' }}").render(
+            Context({"t": t, "empty": Text("")})
+        )
+    assert html == "keyword rule “&lt;b&gt;”: “&amp;”|keyword rule “&lt;b&gt;”: “&amp;”|—"
+
+
+def test_a_choice_renamed_since_shows_its_stored_value_and_a_damaged_text_its_characters():
+    gone = {"$t": "Received via %(s)s.", "p": {"s": {"$c": "shanzhi.cases.models:Case.Nowhere", "v": "fax"}}}
+    with translation.override("en"):
+        assert texts.render(gone) == "Received via fax."
+    assert texts.decode(MARK + "{not json") == "{not json"
+    assert texts.decode("plain words") == "plain words"
+
+
+def test_render_walks_json_and_leaves_other_values_alone():
+    data = {"routing": Text(gettext_noop("sent to the dispatch desk")).to_json(), "rating": 4, "into": ["SZ1"]}
+    with translation.override("en"):
+        assert texts.render(data) == {"routing": "sent to the dispatch desk", "rating": 4, "into": ["SZ1"]}
+    with translation.override("zh-hans"):
+        assert texts.render(data)["routing"] == "转派单台人工派单"
+
+
+@pytest.mark.django_db
+def test_the_field_stores_texts_marked_and_a_persons_words_without_the_mark():
+    system = AuditEvent.objects.create(action="update", note=Text(gettext_noop("sent to the dispatch desk")))
+    forged = AuditEvent.objects.create(action="update", note=MARK + '{"$t":"sent to the dispatch desk"}')
+    person = AuditEvent.objects.create(action="update", note="我写的说明")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT id, note FROM core_auditevent WHERE id IN (%s, %s, %s) ORDER BY id",
+            [system.pk, forged.pk, person.pk],
+        )
+        raw = dict(cur.fetchall())
+    assert raw[system.pk] == MARK + '{"$t":"sent to the dispatch desk"}'
+    assert raw[forged.pk] == '{"$t":"sent to the dispatch desk"}'  # the mark cannot be typed in
+    assert raw[person.pk] == "我写的说明"
+    loaded = {e.pk: e.note for e in AuditEvent.objects.filter(pk__in=raw)}
+    assert isinstance(loaded[system.pk], Text) and isinstance(loaded[forged.pk], str)
+    with translation.override("zh-hans"):
+        assert str(loaded[system.pk]) == "转派单台人工派单"
+    assert AuditEvent.objects.filter(note__contains="dispatch desk").count() == 2  # look-ups see the stored form
