@@ -724,6 +724,13 @@ class PublicTrackView(generic.FormView):
     form_class = forms.TrackForm
     template_name = "cases/public_track.html"
 
+    def get(self, request, *args, **kwargs):
+        """The form asks by GET, so `/cases/track/?code=…` (a link, a bookmark) finds the case."""
+        if "code" not in request.GET:
+            return super().get(request, *args, **kwargs)
+        form = self.form_class(request.GET)
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
     def form_valid(self, form):
         code = form.cleaned_data["code"]
         if not Case.objects.filter(code=code).exists():

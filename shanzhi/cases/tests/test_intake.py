@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -185,6 +186,23 @@ def test_public_tracking_shows_the_channel(org, client):
     assert f'data-testid="public-source">{label}<'.encode() in page.content
     api = client.get(f"/api/cases/public/{case.code}/").json()
     assert api["source"] == "open311" and api["source_label"]
+
+
+def test_the_track_form_asks_by_get_so_a_link_with_the_code_works(org, client):
+    """The form posted, and `/cases/track/?code=…` (a link in a text message, a bookmark, the
+    form's own address after a reload) showed the empty form instead of the case."""
+    case = services.case_create(actor=None, source="web", description="路灯不亮", longitude=113.355, latitude=22.515)
+    page = client.get("/cases/track/").content.decode()
+    form = re.search(r'<form method="(\w+)"[^>]*data-testid="track-form">(.*?)</form>', page, re.S)
+    assert form.group(1) == "get" and "csrfmiddlewaretoken" not in form.group(2)
+    r = client.get("/cases/track/", {"code": f" {case.code.lower()} "})
+    assert r.status_code == 302 and r["Location"] == f"/cases/track/{case.code}/"
+    unknown = client.get("/cases/track/", {"code": "SZ000000NOPE0000"})
+    assert unknown.status_code == 200 and 'class="invalid-feedback' in unknown.content.decode()
+    assert "没有此查询码对应的案件。" in unknown.content.decode()  # the page's default language
+    empty = client.get("/cases/track/", {"code": ""})
+    assert empty.status_code == 200 and 'class="invalid-feedback' in empty.content.decode()
+    assert client.post("/cases/track/", {"code": case.code}).status_code == 302  # old bookmarks of the form
 
 
 def test_merge_duplicates(org):
