@@ -27,8 +27,8 @@ DEMO_REQUESTS = [
     (
         "garbage",
         "西苑小区东门垃圾桶满溢两天未清运，气味很大。",
-        22.5188,
-        113.3562,
+        22.5414,
+        113.3415,
         "西苑小区东门",
         "complaint",
         "https://example.org/open311-demo/garbage.jpg",
