@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from shanzhi.core.models import AuditEvent, CalendarOverride, SiteSetting
+from shanzhi.core.models import AuditEvent, CalendarOverride, PeriodicJob, SiteSetting
 
 
 @admin.register(AuditEvent)
@@ -36,3 +36,16 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 @admin.register(SiteSetting)
 class SiteSettingAdmin(admin.ModelAdmin):
     list_display = ["key", "value", "description"]
+
+
+@admin.register(PeriodicJob)
+class PeriodicJobAdmin(admin.ModelAdmin):
+    """Read-only: when each periodic job last ran (the scheduler writes these rows)."""
+
+    list_display = ["name", "enqueued_at", "finished_at", "result"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -158,3 +158,22 @@ class SiteSetting(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PeriodicJob(models.Model):
+    """When each periodic job was last put on the task queue, and how its last run ended: the
+    schedule survives a restart (the nightly jobs no longer ran at every start), and several
+    schedulers enqueue a job once (each claims it with one conditional UPDATE)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    enqueued_at = models.DateTimeField(_("last enqueued"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    result = models.CharField(_("last result"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("periodic job")
+        verbose_name_plural = _("periodic jobs")
+
+    def __str__(self) -> str:
+        return self.name

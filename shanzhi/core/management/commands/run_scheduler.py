@@ -1,6 +1,8 @@
 """The periodic-job scheduler: every registered job is enqueued on the task queue at its
-interval (the db_worker runs it). Started by `make run`; in production run one instance
-beside the workers (docs/operations.md lists the jobs)."""
+interval (the db_worker runs it). Started by `make run`; in production run it beside the
+workers (docs/operations.md lists the jobs). When each job was last enqueued is kept in the
+database (core.PeriodicJob): a restart does not run the daily jobs again, and a second
+scheduler does not enqueue a job twice."""
 
 import time
 
@@ -8,30 +10,24 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from shanzhi.core.registry import registry
-from shanzhi.core.tasks import run_periodic_job
+from shanzhi.core.tasks import enqueue_due_jobs
 
 
 class Command(BaseCommand):
     help = "Enqueue the periodic jobs at their intervals (runs until stopped)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="Enqueue every job once and exit.")
+        parser.add_argument("--once", action="store_true", help="Enqueue every job once, due or not, and exit.")
         parser.add_argument("--list", action="store_true", help="List the jobs and exit.")
 
     def handle(self, *args, **options):
-        jobs = sorted(registry.periodic)
         if options["list"]:
-            for name, every, _f in jobs:
+            for name, every, _f in sorted(registry.periodic):
                 self.stdout.write(f"{name}\tevery {every} s")
             return
-        last: dict[str, float] = {}
         while True:
-            now = time.monotonic()
-            for name, every, _func in jobs:
-                if options["once"] or now - last.get(name, -1e12) >= every:
-                    run_periodic_job.enqueue(name)
-                    last[name] = now
-                    self.stdout.write(f"{timezone.now():%H:%M:%S} enqueued {name}")
+            for name in enqueue_due_jobs(force=options["once"]):
+                self.stdout.write(f"{timezone.now():%H:%M:%S} enqueued {name}")
             if options["once"]:
                 return
             time.sleep(5)
