@@ -50,6 +50,9 @@ def _split(texts, labels, seed=42):
     return train, test
 
 
+KEEP_MODEL_FILES = 3  # per target: the active model and the two before it
+
+
 def routing_train(
     *, actor=None, target: str = RoutingModel.Target.DEPARTMENT, min_per_class: int = 3
 ) -> RoutingModel | None:
@@ -78,6 +81,15 @@ def routing_train(
             data=model.to_bytes(),
             is_active=True,
         )
+        # Each model is some megabytes and the nightly job trains two: keep the files of the
+        # newest few, and every row's record (when, on how many cases, how well).
+        older = (
+            RoutingModel.objects.filter(target=target)
+            .exclude(data=b"")
+            .order_by("-pk")
+            .values_list("pk", flat=True)[KEEP_MODEL_FILES:]
+        )
+        RoutingModel.objects.filter(pk__in=list(older)).update(data=b"")
         core_services.audit_log(
             actor=actor,
             action=AuditEvent.Action.CREATE,

@@ -177,6 +177,21 @@ def test_train_command(org):
     assert "department: 24 cases" in out.getvalue()
 
 
+def test_retraining_keeps_every_record_but_only_the_newest_model_files(org):
+    """Every `make run` and every night added two models of some megabytes each: 26 rows and
+    30 MB after a few days of a demo."""
+    from shanzhi.cases.training import KEEP_MODEL_FILES
+
+    _seed_training(org)
+    rows = [routing_train(target=RoutingModel.Target.DEPARTMENT) for _ in range(KEEP_MODEL_FILES + 2)]
+    kept = RoutingModel.objects.filter(target="department").exclude(data=b"")
+    assert sorted(kept.values_list("pk", flat=True)) == [r.pk for r in rows[-KEEP_MODEL_FILES:]]
+    assert RoutingModel.objects.filter(target="department").count() == len(rows)  # the records stay
+    active = RoutingModel.objects.get(target="department", is_active=True)
+    assert active.pk == rows[-1].pk and len(bytes(active.data)) > 10_000
+    assert router.classifier(RoutingModel.Target.DEPARTMENT) is not None
+
+
 def test_unreadable_stored_model_sends_cases_to_the_desk(org, caplog):
     import pickle
 
