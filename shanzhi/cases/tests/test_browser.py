@@ -4,7 +4,7 @@ signed for → handled → verified → called back → closed → the resident 
 import pytest
 
 from shanzhi.cases.models import Case
-from shanzhi.cases.tests.factories import make_categories, submit_case
+from shanzhi.cases.tests.factories import make_case, make_categories, submit_case
 from shanzhi.testing.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -115,3 +115,18 @@ def test_public_case_heading_fits_a_phone_in_english(org, phone_page, live_serve
     phone_page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     phone_page.goto(f"{live_server.url}/cases/track/{case.code}/")
     _assert_heading_fits(phone_page, "Case", case.code)
+
+
+def test_english_field_labels_start_with_a_capital(org, phone_page, live_server):
+    """Labels come from verbose names, lower case by Django's convention ("status", "the
+    community handles it itself"); in English they read as sentence starts, as in Django's admin."""
+    make_case(org)
+    phone_page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    login(phone_page, live_server.url, "t-admin", PW)
+    labels = []
+    for path in ("/cases/new/", "/cases/desk/"):
+        phone_page.goto(f"{live_server.url}{path}")
+        labels += [t.strip() for t in phone_page.locator("label.form-label, label.form-check-label").all_inner_texts()]
+    words = [t for t in labels if t and t[0].isalpha()]
+    assert len(words) > 10 and all(t[0].isupper() for t in words), labels
+    assert "Status" in labels and "Outside every grid" in labels  # lower-case verbose names before
