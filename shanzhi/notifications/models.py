@@ -23,7 +23,7 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
     title = SystemTextField(_("title"))  # a Text is shown in the reader's language
-    body = models.TextField(_("body"), blank=True)
+    body = SystemTextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=50, blank=True, db_index=True)
     # What the message is about, for de-duplication of reminders ("case:12:overdue").
@@ -39,7 +39,7 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)  # a Text, in the reader's language
 
 
 class OutboundMessage(models.Model):
