@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from shanzhi.core.texts import Text
 
 # Case states in which the handling unit has reported the rectification (see cases.workflow).
 REPORTED_STATES = ("replied", "verified", "called_back")
@@ -71,7 +74,13 @@ def after_reinspection(*, finding, actor, passed: bool, note: str) -> None:
     case = case_of(finding)
     if case_services is None or case is None:
         return
-    text = note or (_("Re-inspection passed.") if passed else _("Re-inspection failed."))
+    # The case's step: the inspector's note, or the system's (shown in each reader's language).
+    if note:
+        text = note
+    elif passed:
+        text = Text(gettext_noop("Re-inspection passed."))
+    else:
+        text = Text(gettext_noop("Re-inspection failed."))
     if passed and case.status in CLOSED_STATES:
         return
     if case.status not in (*REPORTED_STATES, *CLOSED_STATES):

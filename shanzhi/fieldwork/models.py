@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopeRule
+from shanzhi.core.texts import SystemTextField
 from shanzhi.orgs.validators import validate_phone
 
 LON = [MinValueValidator(-180), MaxValueValidator(180)]
@@ -51,7 +52,7 @@ class FieldEvent(models.Model):
     action = models.CharField(_("action"), max_length=40)
     from_status = models.CharField(_("from"), max_length=30, blank=True)
     to_status = models.CharField(pgettext_lazy("status change", "to"), max_length=30, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = SystemTextField(_("note"), blank=True)  # a person's words, or a Text shown in the reader's language
     data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:

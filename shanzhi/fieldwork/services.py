@@ -16,6 +16,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shanzhi.accounts.models import Role, User
 from shanzhi.core import services as core_services
@@ -23,6 +24,7 @@ from shanzhi.core import workdays
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import CHANGE
+from shanzhi.core.texts import Text
 from shanzhi.fieldwork import casebridge, conf, workflows
 from shanzhi.fieldwork.models import (
     AlertChain,
@@ -36,10 +38,12 @@ from shanzhi.fieldwork.models import (
     Hazard,
     Incident,
     IncidentAlert,
+    IncidentType,
     MediationSession,
     Patrol,
     PatrolPlan,
     SafetyRecord,
+    Severity,
     Wish,
     new_code,
 )
@@ -50,8 +54,17 @@ from shanzhi.notifications.services import notification_send
 
 
 def timeline_add(
-    *, obj, actor, action: str, from_status: str = "", to_status: str = "", note: str = "", data: dict | None = None
+    *,
+    obj,
+    actor,
+    action: str,
+    from_status: str = "",
+    to_status: str = "",
+    note: str | Text = "",
+    data: dict | None = None,
 ) -> FieldEvent:
+    """Append a step. What the system writes itself (`note` or texts in `data`) is a `Text`, so
+    that every reader sees it in their own language; a person's note is kept as they wrote it."""
     return FieldEvent.objects.create(
         content_type=ContentType.objects.get_for_model(type(obj)),
         object_id=obj.pk,
@@ -98,7 +111,7 @@ def _save_transition(
     action: str,
     old: str,
     new: str,
-    note: str = "",
+    note: str | Text = "",
     data: dict | None = None,
     fields: Iterable[str] = (),
 ) -> Any:
@@ -258,7 +271,7 @@ def wish_create(
     transaction.on_commit(
         lambda: notification_send(
             recipients=_staff_of_community(wish.community_id),
-            title=_("New micro-wish to review: %(t)s") % {"t": wish.title},
+            title=Text(gettext_noop("New micro-wish to review: %(t)s"), t=wish.title),
             url=reverse("fieldwork:wish_detail", args=[wish.pk]),
             kind="fieldwork.wish",
             topic=f"wish:{wish.pk}:review",
@@ -344,15 +357,16 @@ def _wish_notify(wish: Wish, action: str) -> None:
     url = reverse("fieldwork:wish_detail", args=[wish.pk])
     if action == "claim":
         recipients = [*_staff_of_community(wish.community_id), wish.submitted_by]
-        title = _("Micro-wish claimed: %(t)s") % {"t": wish.title}
+        title = Text(gettext_noop("Micro-wish claimed: %(t)s"), t=wish.title)
     elif action == "deliver":
         recipients = [*_staff_of_community(wish.community_id), wish.submitted_by]
-        title = _("Micro-wish delivered, please confirm: %(t)s") % {"t": wish.title}
-    elif action in ("confirm", "dispute_delivery"):
+        title = Text(gettext_noop("Micro-wish delivered, please confirm: %(t)s"), t=wish.title)
+    elif action == "confirm":
         recipients = [wish.claimer_user]
-        title = (_("Delivery confirmed: %(t)s") if action == "confirm" else _("Delivery not confirmed: %(t)s")) % {
-            "t": wish.title
-        }
+        title = Text(gettext_noop("Delivery confirmed: %(t)s"), t=wish.title)
+    elif action == "dispute_delivery":
+        recipients = [wish.claimer_user]
+        title = Text(gettext_noop("Delivery not confirmed: %(t)s"), t=wish.title)
     else:
         return
     transaction.on_commit(
@@ -376,11 +390,15 @@ def wishes_flag_near_deadline(*, now: datetime.datetime | None = None) -> int:
             n = Wish.objects.filter(pk=wish.pk, flagged_at__isnull=True).update(flagged_at=now)
             if not n:
                 continue
-            timeline_add(obj=wish, actor=None, action="flag", note=_("Unclaimed close to its deadline."))
+            timeline_add(
+                obj=wish, actor=None, action="flag", note=Text(gettext_noop("Unclaimed close to its deadline."))
+            )
             notification_send(
                 recipients=_staff_of_community(wish.community_id),
                 level=Notification.Level.WARNING,
-                title=_("Micro-wish still unclaimed, due %(d)s: %(t)s") % {"d": wish.deadline, "t": wish.title},
+                title=Text(
+                    gettext_noop("Micro-wish still unclaimed, due %(d)s: %(t)s"), d=str(wish.deadline), t=wish.title
+                ),
                 url=reverse("fieldwork:wish_detail", args=[wish.pk]),
                 kind="fieldwork.wish",
                 topic=f"wish:{wish.pk}:flag",
@@ -452,8 +470,9 @@ def dispute_create(
 
 def _dispute_alert(dispute: Dispute) -> None:
     """High-risk and group disputes: the community and the 街道 leaders at once, by SMS too."""
-    reason = dispute.risk_reason or (_("group dispute of %(n)d workers") % {"n": dispute.people_involved})
-    title = _("High-risk dispute %(code)s: %(t)s") % {"code": dispute.code, "t": dispute.title}
+    # The body is the staff's own reason, or the system's (a Text: see notification_send).
+    reason = dispute.risk_reason or Text(gettext_noop("group dispute of %(n)d workers"), n=dispute.people_involved)
+    title = Text(gettext_noop("High-risk dispute %(code)s: %(t)s"), code=dispute.code, t=dispute.title)
     url = reverse("fieldwork:dispute_detail", args=[dispute.pk])
     recipients = [*_staff_of_community(dispute.community_id), *_leaders()]
     transaction.on_commit(
@@ -904,7 +923,7 @@ def finding_on_case_event(case, action: str) -> None:
                 action="cancel",
                 old=locked.status,
                 new=Finding.Status.CANCELLED,
-                note=_("The case %(code)s was cancelled.") % {"code": case.code},
+                note=Text(gettext_noop("The case %(code)s was cancelled."), code=case.code),
             )
     else:
         timeline_add(obj=finding, actor=None, action=f"case:{action}", data={"case": case.code, "case_status": status})
@@ -978,13 +997,13 @@ def _alert_level(incident: Incident, level: int, now: datetime.datetime) -> list
             )
         )
     if created:
-        drill = _("[DRILL] ") if incident.is_drill else ""
-        title = _("%(drill)s%(sev)s %(type)s: %(title)s — acknowledge now") % {
-            "drill": drill,
-            "sev": incident.get_severity_display(),
-            "type": incident.get_incident_type_display(),
-            "title": incident.title,
-        }
+        title = Text(
+            gettext_noop("%(drill)s%(sev)s %(type)s: %(title)s — acknowledge now"),
+            drill=Text(gettext_noop("[DRILL] ")) if incident.is_drill else "",
+            sev=Text.choice(Severity, incident.severity),
+            type=Text.choice(IncidentType, incident.incident_type),
+            title=incident.title,
+        )
         body = f"{incident.address} · {incident.code}"
         url = reverse("fieldwork:incident_detail", args=[incident.pk])
         users = [a.user for a in created]
@@ -1061,7 +1080,7 @@ def incident_report(
         transaction.on_commit(
             lambda: notification_send(
                 recipients=_leaders(),
-                title=_("Incident without an alert chain: %(t)s") % {"t": incident.title},
+                title=Text(gettext_noop("Incident without an alert chain: %(t)s"), t=incident.title),
                 url=reverse("fieldwork:incident_detail", args=[incident.pk]),
                 level=Notification.Level.URGENT,
                 kind="fieldwork.incident",
@@ -1153,7 +1172,7 @@ def incidents_escalate(*, now: datetime.datetime | None = None) -> int:
                 obj=incident,
                 actor=None,
                 action="overdue",
-                note=_("%(user)s did not acknowledge within the time.") % {"user": alert.user},
+                note=Text(gettext_noop("%(user)s did not acknowledge within the time."), user=str(alert.user)),
                 data={"level": alert.level},
             )
             next_level = alert.level + 1
@@ -1168,7 +1187,7 @@ def incidents_escalate(*, now: datetime.datetime | None = None) -> int:
                 leaders = [u for u in _leaders() if u.pk != alert.user_id]
                 notification_send(
                     recipients=leaders,
-                    title=_("Nobody acknowledged incident %(code)s in time") % {"code": incident.code},
+                    title=Text(gettext_noop("Nobody acknowledged incident %(code)s in time"), code=incident.code),
                     url=reverse("fieldwork:incident_detail", args=[incident.pk]),
                     level=Notification.Level.URGENT,
                     kind="fieldwork.incident",
@@ -1205,8 +1224,13 @@ def patrols_flag_overdue(*, today: datetime.date | None = None) -> int:
             notification_send(
                 recipients=[plan.patroller, *_staff_of_community(plan.community_id)],
                 level=Notification.Level.WARNING,
-                title=_("Patrols behind plan (%(period)s): %(plan)s — %(done)d of %(planned)d")
-                % {"period": key, "plan": plan.name, "done": done, "planned": plan.times_per_period},
+                title=Text(
+                    gettext_noop("Patrols behind plan (%(period)s): %(plan)s — %(done)d of %(planned)d"),
+                    period=key,
+                    plan=plan.name,
+                    done=done,
+                    planned=plan.times_per_period,
+                ),
                 url=reverse("fieldwork:compliance"),
                 kind="fieldwork.patrol",
                 topic=f"plan:{plan.pk}:{key}",

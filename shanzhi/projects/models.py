@@ -21,6 +21,7 @@ from django.utils.translation import pgettext_lazy
 
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
+from shanzhi.core.texts import SystemTextField
 from shanzhi.orgs.models import LAT_VALIDATORS, LON_VALIDATORS
 from shanzhi.orgs.validators import validate_geojson_polygon, validate_phone
 
@@ -220,7 +221,7 @@ class ProjectStageChange(BaseModel):
     )
     to_stage = models.CharField(pgettext_lazy("stage change", "to"), max_length=20, choices=Project.Stage.choices)
     on = models.DateField(_("date"))
-    note = models.TextField(_("note"), blank=True)
+    note = SystemTextField(_("note"), blank=True)  # a person's words, or a Text shown in the reader's language
 
     scope_rule = ScopeRule(department="project__department_id", community="project__community_id")
 
@@ -540,7 +541,8 @@ class LeadActivity(BaseModel):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CALL)
     at = models.DateTimeField(_("at"), default=timezone.now)
-    summary = models.TextField(pgettext_lazy("investment lead", "summary"))
+    # A person's words, or a Text (a stage move) shown in the reader's language.
+    summary = SystemTextField(pgettext_lazy("investment lead", "summary"))
 
     scope_rule = ScopeRule(department="lead__department_id", owner="lead__owner_id")
 
@@ -660,7 +662,7 @@ class Proposal(BaseModel):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
-    answer = models.TextField(_("answer"), blank=True)
+    answer = SystemTextField(_("answer"), blank=True)  # staff's words, or a Text shown in the reader's language
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

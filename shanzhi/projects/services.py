@@ -18,11 +18,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shanzhi.core import services as core
 from shanzhi.core.errors import ConflictError, ImportRowError, PermissionDenied, ValidationError
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import CHANGE
+from shanzhi.core.texts import Text
 from shanzhi.projects import workflows
 from shanzhi.projects.conf import get_setting
 from shanzhi.projects.models import (
@@ -125,7 +127,7 @@ def project_create(*, actor, on: datetime.date | None = None, **fields) -> Proje
         to_stage=project.stage,
         on=project.stage_changed_on,
         created_by=project.created_by,
-        note=_("Entered into the project library."),
+        note=Text(gettext_noop("Entered into the project library.")),
     )
     return project
 
@@ -318,7 +320,7 @@ def progress_import(*, actor, uploaded) -> int:
         actor=actor,
         action=AuditEvent.Action.IMPORT,
         model=ProjectMonth,
-        note=f"{count} rows from {getattr(uploaded, 'name', '')}",
+        note=Text(gettext_noop("%(n)d rows imported from %(file)s"), n=count, file=getattr(uploaded, "name", "")),
     )
     return count
 
@@ -419,7 +421,7 @@ def blocker_case_changed(case, action: str) -> None:
                 action=AuditEvent.Action.TRANSITION,
                 obj=blocker,
                 changes={"status": [before, status]},
-                note=f"case {case.code}: {action}",
+                note=Text(gettext_noop("Coordination case %(code)s: %(action)s"), code=case.code, action=action),
             )
 
 
@@ -503,7 +505,12 @@ def lead_move(
     locked.drop_reason = reason.strip() if to_stage == Lead.Stage.DROPPED else ""
     locked.last_activity_at = timezone.now()
     _bump(locked, actor, ["stage", "stage_changed_on", "drop_reason", "last_activity_at"])
-    summary = f"{labels[before]} → {labels[to_stage]}" + (f": {reason.strip()}" if reason.strip() else "")
+    # The stages are shown in each reader's language; the reason as the person wrote it.
+    moved = {"a": Text.choice(Lead.Stage, before), "b": Text.choice(Lead.Stage, to_stage)}
+    if reason.strip():
+        summary = Text(gettext_noop("%(a)s → %(b)s: %(reason)s"), **moved, reason=reason.strip())
+    else:
+        summary = Text(gettext_noop("%(a)s → %(b)s"), **moved)
     core.record_create(LeadActivity, actor=actor, lead=locked, kind=LeadActivity.Kind.STAGE, summary=summary)
     core.audit_log(
         actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, changes={"stage": [before, to_stage]}, note=reason
@@ -523,7 +530,7 @@ def stale_leads_notify() -> int:
         names = "、".join(lead.company for lead in leads[:5])
         notification_send(
             recipients=[leads[0].owner],
-            title=_("%(n)d investment leads without activity for %(d)d days") % {"n": len(leads), "d": days},
+            title=Text(gettext_noop("%(n)d investment leads without activity for %(d)d days"), n=len(leads), d=days),
             body=names,
             url="/projects/leads/?stale=1",
             kind="projects.stale_leads",
@@ -716,6 +723,7 @@ def proposal_to_project(
         status=Proposal.Status.ACCEPTED,
         answered_by=actor,
         answered_at=timezone.now(),
-        answer=(answer or "").strip() or _("Adopted as a livelihood project for %(year)s.") % {"year": locked.for_year},
+        answer=(answer or "").strip()
+        or Text(gettext_noop("Adopted as a livelihood project for %(year)s."), year=locked.for_year),
     )
     return project
