@@ -19,7 +19,7 @@ def notification_send(
     *,
     recipients: Iterable,
     title: str | Text,
-    body: str = "",
+    body: str | Text = "",
     url: str = "",
     level: str = Notification.Level.INFO,
     kind: str = "",

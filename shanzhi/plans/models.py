@@ -17,8 +17,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shanzhi.core import texts
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
+from shanzhi.core.texts import SystemTextField
 
 PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -50,7 +52,8 @@ class PlanDraft(BaseModel):
 
     title = models.CharField(_("title"), max_length=300, blank=True)
     year = models.PositiveIntegerField(_("year"), null=True, blank=True)
-    source_name = models.CharField(_("source file"), max_length=255, blank=True)
+    # The file's name, or a Text ("pasted text") shown in the reader's language.
+    source_name = SystemTextField(_("source file"), blank=True)
     source_text = models.TextField(_("source text"))
     # ParsedPlan.to_dict() as recognised, kept for reference; `tree` and `indicators` are edited.
     parsed = models.JSONField(_("recognised structure"), default=dict)
@@ -70,7 +73,7 @@ class PlanDraft(BaseModel):
         verbose_name_plural = _("plan drafts")
 
     def __str__(self) -> str:
-        return self.title or self.source_name or f"#{self.pk}"
+        return str(self.title or self.source_name or f"#{self.pk}")
 
 
 class Plan(BaseModel):
@@ -81,7 +84,7 @@ class Plan(BaseModel):
     title = models.CharField(_("title"), max_length=300)
     year = models.PositiveIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     rollup = models.CharField(_("progress roll-up"), max_length=10, choices=Rollup.choices, default=Rollup.WEIGHTED)
-    source_name = models.CharField(_("source file"), max_length=255, blank=True)
+    source_name = SystemTextField(_("source file"), blank=True)  # as the draft's
     source_text = models.TextField(_("source text"), blank=True)
     progress = models.DecimalField(_("progress %"), max_digits=5, decimal_places=1, default=0)
     is_published = models.BooleanField(_("published"), default=False)
@@ -166,6 +169,7 @@ class PlanNode(BaseModel):
         _("progress %"), max_digits=5, decimal_places=1, default=0, validators=PERCENT_VALIDATORS
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NONE, db_index=True)
+    # [{"level", "code", "text"}]; "text" a Text's JSON, shown in the reader's language (`reasons`).
     status_reasons = models.JSONField(_("status reasons"), default=list, blank=True)
     warning = models.CharField(_("warning"), max_length=10, choices=WarningLevel.choices, default="", blank=True)
     status_at = models.DateTimeField(_("status assessed at"), null=True, blank=True)
@@ -190,6 +194,11 @@ class PlanNode(BaseModel):
     def is_supervised(self) -> bool:
         return self.lead_unit_id is not None
 
+    @property
+    def reasons(self) -> list[dict]:
+        """The status reasons with their texts in the reader's language."""
+        return texts.render(self.status_reasons or [])
+
 
 class PlanEvent(models.Model):
     """The append-only timeline of a plan and its tasks (reports, 督办, status changes, edits)."""
@@ -208,7 +217,7 @@ class PlanEvent(models.Model):
         related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=30)
-    text = models.TextField(_("text"), blank=True)
+    text = SystemTextField(_("text"), blank=True)  # a Text: shown in the reader's language
     data = models.JSONField(_("data"), default=dict, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()

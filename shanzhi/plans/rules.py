@@ -15,6 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from shanzhi.core.texts import Text
 
 SETTING_KEY = "plans.rules"
 
@@ -127,7 +130,7 @@ class Assessment:
     status: str
     warning: str
     expected: Decimal | None
-    reasons: list[dict[str, str]]
+    reasons: list[dict[str, Any]]  # {"level", "code", "text"}: a Text, shown in the reader's language
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -162,12 +165,13 @@ def assess(facts: TaskFacts, today: datetime.date, rules: dict[str, Any]) -> Ass
     """Status green / yellow / red with the reasons, and the warning level:
     blue = a reminder (report or deadline near), yellow = status yellow, red = status red
     (escalated to the responsible leader)."""
-    reasons: list[dict[str, str]] = []
+    reasons: list[dict[str, Any]] = []
     if facts.closed or facts.progress >= 100:
-        return Assessment("done", "", Decimal(100), [{"level": "green", "code": "done", "text": _("Completed.")}])
+        done = Text(gettext_noop("Completed."))
+        return Assessment("done", "", Decimal(100), [{"level": "green", "code": "done", "text": done}])
     worst = "green"
 
-    def add(level: str, code: str, text: str) -> None:
+    def add(level: str, code: str, text: Text) -> None:
         nonlocal worst
         reasons.append({"level": level, "code": code, "text": text})
         if level in _RANK and _RANK[level] > _RANK[worst]:
@@ -176,27 +180,27 @@ def assess(facts: TaskFacts, today: datetime.date, rules: dict[str, Any]) -> Ass
     expected = expected_progress(facts.start, facts.deadline, today)
     if expected is not None:
         gap = expected - facts.progress
+        behind = Text(
+            gettext_noop("Progress %(p)s%% is %(g)s points behind the expected %(e)s%%."),
+            p=str(facts.progress),
+            g=str(gap),
+            e=str(expected),
+        )
         if gap >= rules["behind_red_points"]:
-            add(
-                "red",
-                "behind",
-                _("Progress %(p)s%% is %(g)s points behind the expected %(e)s%%.")
-                % {"p": facts.progress, "g": gap, "e": expected},
-            )
+            add("red", "behind", behind)
         elif gap >= rules["behind_yellow_points"]:
-            add(
-                "yellow",
-                "behind",
-                _("Progress %(p)s%% is %(g)s points behind the expected %(e)s%%.")
-                % {"p": facts.progress, "g": gap, "e": expected},
-            )
+            add("yellow", "behind", behind)
     if facts.deadline and facts.deadline < today:
-        add("red", "deadline", _("The deadline %(d)s has passed.") % {"d": facts.deadline})
+        add("red", "deadline", Text(gettext_noop("The deadline %(d)s has passed."), d=str(facts.deadline)))
     for due, done in facts.milestones:
         if done is None and due < today:
             late = (today - due).days
             level = "red" if late > rules["milestone_red_days"] else "yellow"
-            add(level, "milestone", _("A milestone due %(d)s is %(n)s days overdue.") % {"d": due, "n": late})
+            add(
+                level,
+                "milestone",
+                Text(gettext_noop("A milestone due %(d)s is %(n)s days overdue."), d=str(due), n=late),
+            )
     # Reports: this month's is missing once its day has passed; count consecutive missing months.
     this_month = month_start(today)
     missing = 0
@@ -206,19 +210,19 @@ def assess(facts: TaskFacts, today: datetime.date, rules: dict[str, Any]) -> Ass
         period = previous_month(period)
     if missing:
         level = "red" if missing >= rules["missing_reports_red"] else "yellow"
-        add(level, "report", _("No progress report for %(n)s month(s).") % {"n": missing})
+        add(level, "report", Text(gettext_noop("No progress report for %(n)s month(s)."), n=missing))
     for reply_due in facts.open_notices:
         if reply_due < today:
-            add("red", "notice", _("A supervision notice due %(d)s is unanswered.") % {"d": reply_due})
+            add("red", "notice", Text(gettext_noop("A supervision notice due %(d)s is unanswered."), d=str(reply_due)))
     warning = {"red": "red", "yellow": "yellow"}.get(worst, "")
     if not warning:
         near = datetime.timedelta(days=rules["blue_warning_days"])
         due = report_due_date(this_month, rules["report_day"])
         if this_month not in facts.report_months and today <= due <= today + near:
-            add("blue", "report_soon", _("This month's report is due on %(d)s.") % {"d": due})
+            add("blue", "report_soon", Text(gettext_noop("This month's report is due on %(d)s."), d=str(due)))
             warning = "blue"
         if facts.deadline and today <= facts.deadline <= today + near:
-            add("blue", "deadline_soon", _("The deadline %(d)s is near.") % {"d": facts.deadline})
+            add("blue", "deadline_soon", Text(gettext_noop("The deadline %(d)s is near."), d=str(facts.deadline)))
             warning = "blue"
     return Assessment(worst, warning, expected, reasons)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from shanzhi.core import services as core
 from shanzhi.core.errors import ImportRowError, ValidationError
 from shanzhi.core.models import AuditEvent, SiteSetting
+from shanzhi.core.texts import Text
 from shanzhi.orgs.models import Department
 from shanzhi.plans import drafts, rules
 from shanzhi.plans.models import (
@@ -47,11 +48,36 @@ DOCUMENT_ERRORS = (
     gettext_noop("The file is not a valid .docx document."),
     gettext_noop("The .docx document contains no text."),
 )
+# Likewise the parser's warnings, kept on the draft in English and translated when shown.
+PARSER_WARNINGS = (
+    gettext_noop("No document title found."),
+    gettext_noop("No plan year found; past-year figures are recognised by wording only."),
+    gettext_noop("No numbered sections found; the whole text is in the preamble."),
+)
+# The task fields node_update changes, named in the timeline in the reader's language.
+NODE_FIELD_LABELS = {
+    "title": gettext_noop("title"),
+    "kind": gettext_noop("kind"),
+    "lead_unit": gettext_noop("lead unit"),
+    "co_units": gettext_noop("co-responsible units"),
+    "responsible_leader": gettext_noop("responsible leader"),
+    "start_date": gettext_noop("start date"),
+    "deadline": gettext_noop("deadline"),
+    "weight": gettext_noop("weight"),
+}
+# Warning level → (the title of its message, its name in the timeline).
+WARNING_TEXTS = {
+    "blue": (gettext_noop("Blue warning: %(t)s"), gettext_noop("Blue warning")),
+    "yellow": (gettext_noop("Yellow warning: %(t)s"), gettext_noop("Yellow warning")),
+    "red": (gettext_noop("Red warning: %(t)s"), gettext_noop("Red warning")),
+}
 
 
 def plan_event(
-    *, plan: Plan, actor, kind: str, text: str = "", node: PlanNode | None = None, data: dict | None = None
+    *, plan: Plan, actor, kind: str, text: Text | str = "", node: PlanNode | None = None, data: dict | None = None
 ) -> PlanEvent:
+    """A timeline step. The system's words are a `Text` (shown in each reader's language); a
+    person's words go in as parameters."""
     return PlanEvent.objects.create(
         plan=plan,
         node=node,
@@ -80,19 +106,22 @@ def document_text(*, data: bytes, filename: str = "") -> str:
 
 
 @transaction.atomic
-def draft_create(*, actor, text: str, source_name: str = "") -> PlanDraft:
-    """Parse a plan text and keep it, unchanged, with the recognised tree for review."""
+def draft_create(*, actor, text: str, source_name: str | Text = "") -> PlanDraft:
+    """Parse a plan text and keep it, unchanged, with the recognised tree for review. The
+    source is a file's name, or a `Text` (pasted text) shown in the reader's language."""
     if not text or not text.strip():
         raise ValidationError(_("The text is empty."))
     if len(text) > MAX_TEXT_CHARS:
         raise ValidationError(_("The text is too long (at most %(n)s characters).") % {"n": MAX_TEXT_CHARS})
     parsed = parse_plan(text).to_dict()
+    file_name = source_name[:255] if isinstance(source_name, str) else ""
     return core.record_create(
         PlanDraft,
         actor=actor,
-        title=(parsed.get("title") or source_name or "")[:300],
+        # Without a recognised title the draft is called by its file (a Text source by itself).
+        title=(parsed.get("title") or file_name)[:300],
         year=parsed.get("year"),
-        source_name=source_name[:255],
+        source_name=source_name if isinstance(source_name, Text) else file_name,
         source_text=text,
         parsed=parsed,
         tree=drafts.tree_from_parsed(parsed),
@@ -306,14 +335,18 @@ def draft_confirm(
         actor=actor,
         action=AuditEvent.Action.IMPORT,
         obj=plan,
-        note=f"{len(id_map)} nodes, {count} indicators from draft {locked.pk}",
+        note=Text(gettext_noop("%(n)s nodes, %(i)s indicators from draft %(d)s"), n=len(id_map), i=count, d=locked.pk),
     )
     plan_event(
         plan=plan,
         actor=actor,
         kind="created",
-        text=_("Plan confirmed from the document %(name)s: %(n)s nodes, %(i)s indicators.")
-        % {"name": locked.source_name or locked.pk, "n": len(id_map), "i": count},
+        text=Text(
+            gettext_noop("Plan confirmed from the document %(name)s: %(n)s nodes, %(i)s indicators."),
+            name=locked.source_name or str(locked.pk),
+            n=len(id_map),
+            i=count,
+        ),
     )
     return plan
 
@@ -336,7 +369,9 @@ def plan_publish(*, plan: Plan, actor, published: bool) -> Plan:
         plan=plan,
         actor=actor,
         kind="published" if published else "unpublished",
-        text=_("Published for the public.") if published else _("Withdrawn from the public."),
+        text=Text(gettext_noop("Published for the public."))
+        if published
+        else Text(gettext_noop("Withdrawn from the public.")),
     )
     return plan
 
@@ -362,7 +397,10 @@ def node_update(
         node=updated,
         actor=actor,
         kind="edited",
-        text=_("Task data changed: %(f)s") % {"f": ", ".join(sorted([*fields, *(m2m or {})]))},
+        text=Text(
+            gettext_noop("Task data changed: %(f)s"),
+            f=[Text(NODE_FIELD_LABELS[name]) for name in sorted([*fields, *(m2m or {})])],
+        ),
     )
     node_assess(node=updated)
     return updated
@@ -376,7 +414,7 @@ def node_close(*, node: PlanNode, actor, closed: bool = True) -> PlanNode:
         node=updated,
         actor=actor,
         kind="closed" if closed else "reopened",
-        text=_("Task closed.") if closed else _("Task reopened."),
+        text=Text(gettext_noop("Task closed.")) if closed else Text(gettext_noop("Task reopened.")),
     )
     node_assess(node=updated)
     return updated
@@ -390,7 +428,7 @@ def milestone_create(*, node: PlanNode, actor, title: str, due_date: datetime.da
         node=node,
         actor=actor,
         kind="milestone",
-        text=_("Milestone “%(t)s” due %(d)s.") % {"t": title, "d": due_date},
+        text=Text(gettext_noop("Milestone “%(t)s” due %(d)s."), t=title, d=str(due_date)),
     )
     node_assess(node=node)
     return milestone
@@ -405,7 +443,7 @@ def milestone_complete(*, milestone: Milestone, actor, done_on: datetime.date | 
         node=milestone.node,
         actor=actor,
         kind="milestone_done",
-        text=_("Milestone “%(t)s” done on %(d)s.") % {"t": milestone.title, "d": done_on},
+        text=Text(gettext_noop("Milestone “%(t)s” done on %(d)s."), t=milestone.title, d=str(done_on)),
     )
     node_assess(node=milestone.node)
     return updated
@@ -482,8 +520,12 @@ def report_submit(
         node=node,
         actor=actor,
         kind="report",
-        text=_("Progress report for %(m)s: %(p)s%%. %(t)s")
-        % {"m": f"{period:%Y-%m}", "p": percent, "t": text.strip()[:300]},
+        text=Text(
+            gettext_noop("Progress report for %(m)s: %(p)s%%. %(t)s"),
+            m=f"{period:%Y-%m}",
+            p=str(percent),
+            t=text.strip()[:300],
+        ),
         data={"report": report.pk, "percent": percent, "late": report.is_late},
     )
     # The lead unit's latest report sets the progress; a co-unit's report is information.
@@ -539,14 +581,19 @@ def notice_issue(
         node=node,
         actor=actor,
         kind="notice",
-        text=_("Supervision notice %(c)s to %(u)s, reply by %(d)s: %(t)s")
-        % {"c": notice.code, "u": unit, "d": reply_due, "t": content.strip()[:300]},
+        text=Text(
+            gettext_noop("Supervision notice %(c)s to %(u)s, reply by %(d)s: %(t)s"),
+            c=notice.code,
+            u=str(unit),
+            d=str(reply_due),
+            t=content.strip()[:300],
+        ),
     )
     from shanzhi.notifications.services import notification_send
 
     notification_send(
         recipients=unit.staff.filter(is_active=True),
-        title=_("Supervision notice %(c)s: reply by %(d)s") % {"c": notice.code, "d": reply_due},
+        title=Text(gettext_noop("Supervision notice %(c)s: reply by %(d)s"), c=notice.code, d=str(reply_due)),
         body=content.strip()[:500],
         url=reverse("plans:notice_detail", args=[notice.pk]),
         level="warning",
@@ -577,14 +624,18 @@ def notice_reply(*, notice: SupervisionNotice, actor, reply: str) -> Supervision
         node=updated.node,
         actor=actor,
         kind="notice_reply",
-        text=_("Reply to %(c)s%(late)s: %(t)s")
-        % {"c": updated.code, "late": _(" (late)") if updated.replied_late else "", "t": reply.strip()[:300]},
+        text=Text(
+            gettext_noop("Reply to %(c)s%(late)s: %(t)s"),
+            c=updated.code,
+            late=Text(gettext_noop(" (late)")) if updated.replied_late else "",
+            t=reply.strip()[:300],
+        ),
     )
     from shanzhi.notifications.services import notification_send
 
     notification_send(
         recipients=[updated.issued_by],
-        title=_("%(c)s answered by %(u)s") % {"c": updated.code, "u": updated.unit},
+        title=Text(gettext_noop("%(c)s answered by %(u)s"), c=updated.code, u=str(updated.unit)),
         body=reply.strip()[:500],
         url=reverse("plans:notice_detail", args=[updated.pk]),
         kind="plans.notice_reply",
@@ -602,7 +653,7 @@ def notice_close(*, notice: SupervisionNotice, actor) -> SupervisionNotice:
         node=updated.node,
         actor=actor,
         kind="notice_closed",
-        text=_("Supervision notice %(c)s closed.") % {"c": updated.code},
+        text=Text(gettext_noop("Supervision notice %(c)s closed."), c=updated.code),
     )
     return updated
 
@@ -679,12 +730,18 @@ def node_assess(
             node=node,
             actor=None,
             kind="status",
-            text=_("Status: %(old)s → %(new)s.")
-            % {"old": Status(node.status).label, "new": Status(result.status).label},
+            text=Text(
+                gettext_noop("Status: %(old)s → %(new)s."),
+                old=Text.choice(Status, node.status),
+                new=Text.choice(Status, result.status),
+            ),
             data={"reasons": result.reasons},
         )
     PlanNode.objects.filter(pk=node.pk).update(
-        status=result.status, warning=result.warning, status_reasons=result.reasons, status_at=timezone.now()
+        status=result.status,
+        warning=result.warning,
+        status_reasons=core._jsonable(result.reasons),  # the texts as Text JSON (PlanNode.reasons)
+        status_at=timezone.now(),
     )
     if notify and result.warning:
         _send_warning(node, result, today)
@@ -707,11 +764,11 @@ def _send_warning(node: PlanNode, result: rules.Assessment, today: datetime.date
             recipients.append(node.responsible_leader)
         else:
             recipients += list(User.objects.filter(role=Role.LEADER, is_active=True))
-    label = {"blue": _("Blue warning"), "yellow": _("Yellow warning"), "red": _("Red warning")}[result.warning]
+    title, label = WARNING_TEXTS[result.warning]
     notification_send(
         recipients=recipients,
-        title=f"{label}: {node}"[:200],
-        body="\n".join(r["text"] for r in result.reasons),
+        title=Text(title, t=str(node)[:180]),
+        body=_lines([r["text"] for r in result.reasons]),
         url=reverse("plans:node_detail", args=[node.pk]),
         level={"blue": "info", "yellow": "warning", "red": "urgent"}[result.warning],
         kind="plans.warning",
@@ -722,9 +779,16 @@ def _send_warning(node: PlanNode, result: rules.Assessment, today: datetime.date
         node=node,
         actor=None,
         kind="warning",
-        text=f"{label}.",
+        text=Text(label),
         data={"level": result.warning, "recipients": [u.pk for u in recipients]},
     )
+
+
+def _lines(items: list[Text]) -> Text | str:
+    """Texts one a line, each in the reader's language (the layout itself is no message)."""
+    if not items:
+        return ""
+    return Text("\n".join(f"%(l{i})s" for i in range(len(items))), **{f"l{i}": t for i, t in enumerate(items)})
 
 
 @transaction.atomic
@@ -744,7 +808,7 @@ def notices_escalate(*, today: datetime.date | None = None) -> int:
         recipients.append(notice.issued_by)
         notification_send(
             recipients=recipients,
-            title=_("Supervision notice %(c)s unanswered by %(u)s") % {"c": notice.code, "u": notice.unit},
+            title=Text(gettext_noop("Supervision notice %(c)s unanswered by %(u)s"), c=notice.code, u=str(notice.unit)),
             body=notice.content[:500],
             url=reverse("plans:notice_detail", args=[notice.pk]),
             level="urgent",
@@ -757,7 +821,7 @@ def notices_escalate(*, today: datetime.date | None = None) -> int:
             node=notice.node,
             actor=None,
             kind="escalated",
-            text=_("Supervision notice %(c)s is overdue: escalated.") % {"c": notice.code},
+            text=Text(gettext_noop("Supervision notice %(c)s is overdue: escalated."), c=notice.code),
         )
         count += 1
     return count
@@ -870,7 +934,15 @@ def actuals_import(*, plan: Plan, actor, rows: list[dict[str, str]], allowed: It
             raise ImportRowError(n, "; ".join(f"{k}: {' '.join(v)}" for k, v in messages.items())) from exc
         count += 1
     core.audit_log(
-        actor=actor, action=AuditEvent.Action.IMPORT, model=IndicatorActual, note=f"{count} rows, plan {plan.pk}"
+        actor=actor,
+        action=AuditEvent.Action.IMPORT,
+        model=IndicatorActual,
+        note=Text(gettext_noop("%(n)s rows, plan %(p)s"), n=count, p=plan.pk),
     )
-    plan_event(plan=plan, actor=actor, kind="actuals_import", text=_("%(n)s monthly actuals imported.") % {"n": count})
+    plan_event(
+        plan=plan,
+        actor=actor,
+        kind="actuals_import",
+        text=Text(gettext_noop("%(n)s monthly actuals imported."), n=count),
+    )
     return count

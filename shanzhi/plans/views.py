@@ -10,12 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views import generic
 
 from shanzhi.core.errors import ConflictError, ImportRowError, ValidationError
 from shanzhi.core.excel import TableReadError, read_table
 from shanzhi.core.scoping import ADD, CHANGE, VIEW
+from shanzhi.core.texts import Text
 from shanzhi.core.views import Column, ObjectDetailView, ObjectListView, ScopedMixin
 from shanzhi.orgs.models import Department
 from shanzhi.plans import drafts, filtersets, forms, rules, selectors, services
@@ -757,7 +758,9 @@ class DraftList(ScopedMixin, generic.FormView):
                 )
             else:
                 draft = services.draft_create(
-                    actor=self.request.user, text=form.cleaned_data["text"], source_name=_("pasted text")
+                    actor=self.request.user,
+                    text=form.cleaned_data["text"],
+                    source_name=Text(gettext_noop("pasted text")),  # shown in the reader's language
                 )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -780,7 +783,7 @@ class DraftDetail(ObjectDetailView):
         draft = self.object
         ctx["confirm_form"] = forms.DraftConfirmForm(
             initial={
-                "title": draft.title or draft.source_name,
+                "title": draft.title or str(draft.source_name),
                 "year": draft.year or timezone.localdate().year,
                 "rollup": Plan.Rollup.WEIGHTED,
             }

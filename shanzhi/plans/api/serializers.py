@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from shanzhi.core import texts
 from shanzhi.core.api import BaseModelSerializer
 from shanzhi.plans.models import Indicator, IndicatorActual, Plan, PlanNode, ProgressReport, SupervisionNotice
 
@@ -18,6 +19,11 @@ class PublishSerializer(serializers.Serializer):
 
 
 class PlanNodeSerializer(BaseModelSerializer):
+    status_reasons = serializers.SerializerMethodField()
+
+    def get_status_reasons(self, obj) -> list[dict]:
+        return texts.render(obj.status_reasons or [])  # the reasons' texts in the reader's language
+
     class Meta:
         model = PlanNode
         fields = [
@@ -53,7 +59,6 @@ class PlanNodeSerializer(BaseModelSerializer):
             "text",
             "progress",
             "status",
-            "status_reasons",
             "warning",
             "status_at",
             "closed_at",
