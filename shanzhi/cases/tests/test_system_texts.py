@@ -6,53 +6,37 @@ client showed English reasons to the Chinese dispatcher, and the deadline job's 
 stayed Chinese on the English site."""
 
 import pytest
-from django.test import Client
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from shanzhi.cases import services
 from shanzhi.cases.models import Case, CaseEvent
 from shanzhi.cases.tests.factories import make_case, make_categories
 from shanzhi.core.texts import MARK
 from shanzhi.notifications.models import Notification
+from shanzhi.testing.clients import api_client, page_client
 
 pytestmark = pytest.mark.django_db
 
 BODY = {"description": "小区门口垃圾没人清理", "category": "urban-garbage", "longitude": 113.355, "latitude": 22.515}
 
 
-def _api(user, language: str) -> APIClient:
-    c = APIClient()
-    c.cookies["django_language"] = language  # the site ignores Accept-Language unless told to
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return c
-
-
-def _page(user, language: str) -> Client:
-    c = Client()
-    c.force_login(user)
-    c.cookies["django_language"] = language
-    return c
-
-
 def test_a_case_submitted_in_english_reads_in_each_readers_language(org):
     make_categories(org)
-    r = _api(org.users["community"], "en").post("/api/cases/cases/", BODY, format="json")
+    r = api_client(org.users["community"], "en").post("/api/cases/cases/", BODY, format="json")
     assert r.status_code == 201, r.content
     assert r.json()["routing_reason"].startswith("location in grid 甲1网格")  # the submitter's language
     case = Case.objects.get(pk=r.json()["id"])
     assert case.status == Case.Status.DISPATCHED
 
     desk = org.users["leader"]
-    zh = _page(desk, "zh-hans").get(f"/cases/{case.pk}/").content.decode()
+    zh = page_client(desk, "zh-hans").get(f"/cases/{case.pk}/").content.decode()
     assert "位置在网格 甲1网格 内" in zh and "自动派单：位置在网格 甲1网格 内" in zh
     assert "location in grid" not in zh and "Dispatched automatically" not in zh
-    en = _page(desk, "en").get(f"/cases/{case.pk}/").content.decode()
+    en = page_client(desk, "en").get(f"/cases/{case.pk}/").content.decode()
     assert "location in grid 甲1网格" in en and "Dispatched automatically: location in grid 甲1网格" in en
     assert "位置在网格" not in en and "自动派单" not in en
 
-    api_zh = _api(desk, "zh-hans")
+    api_zh = api_client(desk, "zh-hans")
     assert api_zh.get(f"/api/cases/cases/{case.pk}/").json()["routing_reason"].startswith("位置在网格 甲1网格 内；")
     steps = api_zh.get(f"/api/cases/cases/{case.pk}/timeline/").json()
     with translation.override("zh-hans"):
@@ -73,9 +57,9 @@ def test_the_deadline_jobs_steps_and_notices_follow_the_reader(org):
     with translation.override("zh-hans"):
         assert str(step.note) == "办理时限临近。"
     notice = Notification.objects.filter(topic=f"case:{case.pk}", kind="case").latest("pk")
-    inbox = _page(notice.recipient, "en").get("/notifications/").content.decode()
+    inbox = page_client(notice.recipient, "en").get("/notifications/").content.decode()
     assert f"Deadline near: {case.code}" in inbox
-    inbox = _page(notice.recipient, "zh-hans").get("/notifications/").content.decode()
+    inbox = page_client(notice.recipient, "zh-hans").get("/notifications/").content.decode()
     assert "Deadline near" not in inbox
 
 

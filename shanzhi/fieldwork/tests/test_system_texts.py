@@ -9,7 +9,6 @@ Chinese leaders in English."""
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -17,21 +16,9 @@ from shanzhi.fieldwork import casebridge, services
 from shanzhi.fieldwork.models import FieldEvent
 from shanzhi.fieldwork.tests import factories as f
 from shanzhi.notifications.models import Notification
+from shanzhi.testing.clients import read_page
 
 pytestmark = pytest.mark.django_db
-
-
-def _page(user, language: str) -> Client:
-    c = Client()
-    c.force_login(user)
-    c.cookies["django_language"] = language  # the site ignores Accept-Language unless told to
-    return c
-
-
-def _read(user, language: str, url: str) -> str:
-    r = _page(user, language).get(url)
-    assert r.status_code == 200
-    return r.content.decode()
 
 
 def _step(obj, action: str) -> FieldEvent:
@@ -51,17 +38,17 @@ def test_the_wish_deadline_jobs_step_and_notice_follow_the_reader(org):
 
     staff = org.users["community"]
     url = reverse("fieldwork:wish_detail", args=[wish.pk])
-    en = _read(staff, "en", url)
+    en = read_page(staff, "en", url)
     assert "Unclaimed close to its deadline." in en and "临近期限仍无人认领" not in en
-    zh = _read(staff, "zh-hans", url)
+    zh = read_page(staff, "zh-hans", url)
     assert "临近期限仍无人认领。" in zh and "Unclaimed close to its deadline" not in zh
 
     notice = Notification.objects.get(recipient=staff, topic=f"wish:{wish.pk}:flag")
     with translation.override("en"):
         assert str(notice.title) == f"Micro-wish still unclaimed, due {wish.deadline}: {wish.title}"
-    inbox = _read(staff, "en", "/notifications/")
+    inbox = read_page(staff, "en", "/notifications/")
     assert f"Micro-wish still unclaimed, due {wish.deadline}: {wish.title}" in inbox
-    inbox = _read(staff, "zh-hans", "/notifications/")
+    inbox = read_page(staff, "zh-hans", "/notifications/")
     assert f"微心愿仍未被认领，期限 {wish.deadline}：{wish.title}" in inbox
     assert "Micro-wish still unclaimed" not in inbox
 
@@ -88,9 +75,9 @@ def test_the_escalation_jobs_step_and_the_next_levels_alert_follow_the_reader(or
         assert str(step.note) == f"{who} 未在时限内响应。"
 
     url = reverse("fieldwork:incident_detail", args=[inc.pk])
-    en = _read(org.users["community"], "en", url)
+    en = read_page(org.users["community"], "en", url)
     assert f"{who} did not acknowledge within the time." in en and "未在时限内响应" not in en
-    zh = _read(org.users["community"], "zh-hans", url)
+    zh = read_page(org.users["community"], "zh-hans", url)
     assert f"{who} 未在时限内响应。" in zh and "did not acknowledge" not in zh
 
     # The next level's alert: the drill mark, the severity and the type follow the reader too.
@@ -102,8 +89,8 @@ def test_the_escalation_jobs_step_and_the_next_levels_alert_follow_the_reader(or
         assert str(notice.title) == english
     with translation.override("zh-hans"):
         assert str(notice.title) == chinese
-    assert english in _read(leader, "en", "/notifications/")
-    assert chinese in _read(leader, "zh-hans", "/notifications/")
+    assert english in read_page(leader, "en", "/notifications/")
+    assert chinese in read_page(leader, "zh-hans", "/notifications/")
 
 
 def test_notices_written_in_english_reach_chinese_readers_in_chinese(org, django_capture_on_commit_callbacks):
@@ -123,10 +110,10 @@ def test_notices_written_in_english_reach_chinese_readers_in_chinese(org, django
     with translation.override("zh-hans"):
         assert str(nochain.title) == "突发事件未匹配联动链：仓库冒烟"
         assert str(risk.title) == f"高风险矛盾纠纷 {dispute.code}：欠薪"
-    zh = _read(leader, "zh-hans", "/notifications/")
+    zh = read_page(leader, "zh-hans", "/notifications/")
     assert "突发事件未匹配联动链：仓库冒烟" in zh and f"高风险矛盾纠纷 {dispute.code}：欠薪" in zh
     assert "Incident without an alert chain" not in zh and "High-risk dispute" not in zh
-    en = _read(leader, "en", "/notifications/")
+    en = read_page(leader, "en", "/notifications/")
     assert "Incident without an alert chain: 仓库冒烟" in en and f"High-risk dispute {dispute.code}: 欠薪" in en
 
 
@@ -143,7 +130,7 @@ def test_the_patrol_overdue_notice_follows_the_reader(org):
         assert str(notice.title) == english
     with translation.override("zh-hans"):
         assert str(notice.title) == f"巡查未达计划（{period}）：{plan.name}——完成 0 / 2 次"
-    assert english in _read(grid, "en", "/notifications/")
+    assert english in read_page(grid, "en", "/notifications/")
 
 
 def _finding_with_case(org):
@@ -174,9 +161,9 @@ def test_a_finding_whose_case_was_cancelled_in_english_reads_in_chinese(org, dja
         assert str(step.note) == f"The case {case.code} was cancelled."
 
     url = reverse("fieldwork:finding_detail", args=[finding.pk])
-    zh = _read(org.users["community"], "zh-hans", url)
+    zh = read_page(org.users["community"], "zh-hans", url)
     assert f"诉求 {case.code} 已撤销。" in zh and "was cancelled" not in zh
-    en = _read(org.users["community"], "en", url)
+    en = read_page(org.users["community"], "en", url)
     assert f"The case {case.code} was cancelled." in en and "已撤销。" not in en
 
 

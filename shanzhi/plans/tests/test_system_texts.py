@@ -9,10 +9,8 @@ in Chinese) left Chinese statuses, reasons and warnings on the English site."""
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.test import APIClient
 
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.texts import Text
@@ -20,23 +18,10 @@ from shanzhi.notifications.models import Notification
 from shanzhi.plans import services
 from shanzhi.plans.models import Indicator, Plan, PlanDraft, PlanEvent, PlanNode
 from shanzhi.plans.tests.factories import SAMPLE, make_plan, task_of
+from shanzhi.testing.clients import api_client, page_client
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-def _page(user, language: str) -> Client:
-    c = Client()
-    c.force_login(user)
-    c.cookies["django_language"] = language  # the site ignores Accept-Language unless told to
-    return c
-
-
-def _api(user, language: str) -> APIClient:
-    c = APIClient()
-    c.force_authenticate(user)
-    c.cookies["django_language"] = language
-    return c
 
 
 def _step(node: PlanNode, kind: str) -> PlanEvent:
@@ -73,7 +58,7 @@ def test_steps_and_notices_written_in_english_read_in_chinese(org):
         assert str(steps["notice_reply"]) == "督办单 DB-2024-0001 反馈（逾期）：已整改"
         assert str(steps["closed"]) == "任务已关闭。"
 
-    zh = _page(org.users["admin"], "zh-hans").get(reverse("plans:node_detail", args=[task.pk])).content.decode()
+    zh = page_client(org.users["admin"], "zh-hans").get(reverse("plans:node_detail", args=[task.pk])).content.decode()
     for text in (
         "节点目标“完成选址”，2024-06-30 到期。",
         "任务信息已修改：完成时限；权重",
@@ -91,9 +76,9 @@ def test_steps_and_notices_written_in_english_read_in_chinese(org):
     with translation.override("zh-hans"):
         assert str(issued.title) == "督办单 DB-2024-0001：请于 2024-05-08 前反馈"
         assert str(answered.title) == "城管执法队 已反馈 DB-2024-0001"
-    inbox = _page(dept, "zh-hans").get("/notifications/").content.decode()
+    inbox = page_client(dept, "zh-hans").get("/notifications/").content.decode()
     assert "督办单 DB-2024-0001：请于 2024-05-08 前反馈" in inbox and "Supervision notice" not in inbox
-    inbox = _page(leader, "en").get("/notifications/").content.decode()
+    inbox = page_client(leader, "en").get("/notifications/").content.decode()
     assert "DB-2024-0001 answered by 城管执法队" in inbox and "已反馈" not in inbox
 
 
@@ -125,7 +110,7 @@ def test_the_sweeps_statuses_reasons_and_warnings_follow_the_reader(org):
         assert str(escalated.text) == "督办单 DB-2024-0001 逾期未反馈，已升级。"
         assert task.reasons[1]["text"] == "已 7 个月未报送进度。"
 
-    en = _page(leader, "en").get(reverse("plans:node_detail", args=[task.pk])).content.decode()
+    en = page_client(leader, "en").get(reverse("plans:node_detail", args=[task.pk])).content.decode()
     for text in (
         "Status: Not assessed → Seriously behind.",
         "Red warning",
@@ -138,9 +123,9 @@ def test_the_sweeps_statuses_reasons_and_warnings_follow_the_reader(org):
     for chinese in ("状态：", "红色预警", "逾期未反馈", "落后序时进度", "个月未报送进度"):
         assert chinese not in en
 
-    reasons = _api(leader, "en").get(f"/api/plans/tasks/{task.pk}/").json()["status_reasons"]
+    reasons = api_client(leader, "en").get(f"/api/plans/tasks/{task.pk}/").json()["status_reasons"]
     assert reasons[1] == {"level": "red", "code": "report", "text": "No progress report for 7 month(s)."}
-    reasons = _api(leader, "zh-hans").get(f"/api/plans/tasks/{task.pk}/").json()["status_reasons"]
+    reasons = api_client(leader, "zh-hans").get(f"/api/plans/tasks/{task.pk}/").json()["status_reasons"]
     assert reasons[1]["text"] == "已 7 个月未报送进度。"
 
     # The warning's and the escalation's titles.
@@ -160,7 +145,7 @@ def test_the_sweeps_statuses_reasons_and_warnings_follow_the_reader(org):
             "进度 0.0% 落后序时进度 58.4% 共 58.4 个百分点。\n已 7 个月未报送进度。\n2024-05-08 到期的督办单未反馈。"
         )
         assert str(overdue.title) == "城管执法队 逾期未反馈督办单 DB-2024-0001"
-    inbox = _page(leader, "en").get("/notifications/").content.decode()
+    inbox = page_client(leader, "en").get("/notifications/").content.decode()
     assert "Red warning: （一）抓项目" in inbox and "No progress report for 7 month(s)." in inbox
     assert "Supervision notice DB-2024-0001 unanswered by 城管执法队" in inbox
     assert "红色预警" not in inbox and "逾期未反馈督办单" not in inbox and "个月未报送进度" not in inbox
@@ -169,12 +154,12 @@ def test_the_sweeps_statuses_reasons_and_warnings_follow_the_reader(org):
 def test_a_pasted_draft_and_its_plan_read_in_each_readers_language(org):
     leader = org.users["leader"]
     untitled = SAMPLE.split("\n", 1)[1]  # no title line (and so no year)
-    en = _page(leader, "en")
+    en = page_client(leader, "en")
     assert en.post(reverse("plans:draft_list"), {"text": untitled}).status_code == 302
     draft = PlanDraft.objects.get()
     assert draft.title == "" and isinstance(draft.source_name, Text)
     assert "No document title found." in draft.warnings  # kept as the parser's message id
-    zh = _page(leader, "zh-hans")
+    zh = page_client(leader, "zh-hans")
     page = zh.get(reverse("plans:draft_detail", args=[draft.pk])).content.decode()
     assert "粘贴的正文" in page and "未找到文件标题。" in page
     assert "pasted text" not in page and "No document title found." not in page
@@ -213,7 +198,7 @@ def test_rows_written_before_show_their_words_as_they_are(org):
         status_reasons=[{"level": "yellow", "code": "report", "text": "已 1 个月未报送进度。"}]
     )
     assert PlanEvent.objects.get(node=task, kind="status").text == "状态：未评估 → 滞后。"
-    page = _page(org.users["admin"], "en").get(reverse("plans:node_detail", args=[task.pk])).content.decode()
+    page = page_client(org.users["admin"], "en").get(reverse("plans:node_detail", args=[task.pk])).content.decode()
     assert "状态：未评估 → 滞后。" in page and "已 1 个月未报送进度。" in page
-    reasons = _api(org.users["admin"], "en").get(f"/api/plans/tasks/{task.pk}/").json()["status_reasons"]
+    reasons = api_client(org.users["admin"], "en").get(f"/api/plans/tasks/{task.pk}/").json()["status_reasons"]
     assert reasons == [{"level": "yellow", "code": "report", "text": "已 1 个月未报送进度。"}]

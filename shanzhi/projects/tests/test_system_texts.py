@@ -11,29 +11,18 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
-from rest_framework.test import APIClient
 
 from shanzhi.core.models import AuditEvent
 from shanzhi.notifications.models import Notification
 from shanzhi.projects import services
 from shanzhi.projects.models import Lead, LeadActivity, ProjectStageChange
 from shanzhi.projects.tests.factories import make_lead, make_project, make_proposal
+from shanzhi.testing.clients import api_client, read_page
 
 pytestmark = pytest.mark.django_db
-
-
-def _read(user, language: str, url: str) -> str:
-    c = Client()
-    if user is not None:
-        c.force_login(user)
-    c.cookies["django_language"] = language  # the site ignores Accept-Language unless told to
-    r = c.get(url)
-    assert r.status_code == 200
-    return r.content.decode()
 
 
 def test_the_library_entry_on_a_projects_timeline_follows_the_reader(org):
@@ -45,9 +34,9 @@ def test_the_library_entry_on_a_projects_timeline_follows_the_reader(org):
     with translation.override("zh-hans"):
         assert str(entry.note) == "入库。"
     url = reverse("projects:project_detail", args=[project.pk])
-    en = _read(org.users["admin"], "en", url)
+    en = read_page(org.users["admin"], "en", url)
     assert "Entered into the project library." in en and "入库。" not in en
-    zh = _read(org.users["admin"], "zh-hans", url)
+    zh = read_page(org.users["admin"], "zh-hans", url)
     assert "入库。" in zh and "Entered into the project library" not in zh
 
 
@@ -67,14 +56,12 @@ def test_a_leads_stage_moves_logged_in_english_read_in_chinese(org):
     assert Lead.objects.get(pk=lead.pk).drop_reason == "选址外迁"  # the person's words, as written
 
     url = reverse("projects:lead_detail", args=[lead.pk])
-    zh = _read(admin, "zh-hans", url)
+    zh = read_page(admin, "zh-hans", url)
     assert "线索 → 已接洽" in zh and "已接洽 → 已放弃：选址外迁" in zh and "Contacted →" not in zh
-    en = _read(admin, "en", url)
+    en = read_page(admin, "en", url)
     assert "Lead → Contacted" in en and "Contacted → Dropped: 选址外迁" in en and "已接洽" not in en
 
-    api = APIClient()
-    api.force_authenticate(admin)
-    api.cookies["django_language"] = "zh-hans"
+    api = api_client(admin, "zh-hans")
     r = api.get(f"/api/projects/lead-activities/{dropped.pk}/")
     assert r.status_code == 200 and r.json()["summary"] == "已接洽 → 已放弃：选址外迁"
 
@@ -89,11 +76,11 @@ def test_a_proposal_adopted_on_the_english_site_is_answered_in_chinese_to_the_pu
     with translation.override("zh-hans"):
         assert str(proposal.answer) == "已采纳为 2024 年民生实事项目。"
     url = reverse("projects:public_proposals") + "?year=2024"
-    zh = _read(None, "zh-hans", url)
+    zh = read_page(None, "zh-hans", url)
     assert "已采纳为 2024 年民生实事项目。" in zh and "Adopted as a livelihood project" not in zh
-    en = _read(None, "en", url)
+    en = read_page(None, "en", url)
     assert "Adopted as a livelihood project for 2024." in en and "已采纳为" not in en
-    staff_page = _read(org.users["admin"], "en", reverse("projects:proposal_detail", args=[proposal.pk]))
+    staff_page = read_page(org.users["admin"], "en", reverse("projects:proposal_detail", args=[proposal.pk]))
     assert "Adopted as a livelihood project for 2024." in staff_page and "已采纳为" not in staff_page
 
     # An answer a person writes stays theirs.
@@ -115,7 +102,7 @@ def test_the_stale_leads_notice_follows_the_reader(org):
         assert str(notice.title) == "1 investment leads without activity for 30 days"
     with translation.override("zh-hans"):
         assert str(notice.title) == "1 条招商线索已 30 天未跟进"
-    assert "1 investment leads without activity for 30 days" in _read(owner, "en", "/notifications/")
+    assert "1 investment leads without activity for 30 days" in read_page(owner, "en", "/notifications/")
 
 
 def test_the_audit_notes_the_system_writes_follow_the_reader(org, django_capture_on_commit_callbacks):
