@@ -51,7 +51,16 @@ class Text:
         message = pgettext(self.context, self.msgid) if self.context else gettext(self.msgid)
         if not self.params:
             return message
-        return message % {k: _render(v) for k, v in self.params.items()}
+        params = {k: _render(v) for k, v in self.params.items()}
+        try:
+            return message % params
+        except (KeyError, ValueError, TypeError):
+            # Records outlive code: a message changed since this one was stored (or a faulty
+            # translation) shows the original with its values rather than breaking the page.
+            try:
+                return self.msgid % params
+            except (KeyError, ValueError, TypeError):
+                return f"{self.msgid} {params}"
 
     def __bool__(self) -> bool:
         return bool(self.msgid)

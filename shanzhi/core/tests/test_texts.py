@@ -86,3 +86,12 @@ def test_the_field_stores_texts_marked_and_a_persons_words_without_the_mark():
     with translation.override("zh-hans"):
         assert str(loaded[system.pk]) == "转派单台人工派单"
     assert AuditEvent.objects.filter(note__contains="dispatch desk").count() == 2  # look-ups see the stored form
+
+
+def test_a_text_stored_by_older_code_still_shows():
+    """A message whose placeholders changed since the row was written must not break the page."""
+    stale = Text("Moved to %(grid)s", g="甲1网格")  # the code now says %(g)s
+    assert str(stale) == "Moved to %(grid)s {'g': '甲1网格'}"
+    wrong_type = Text(gettext_noop("Overdue: escalated to level %(n)d."), n="two")
+    with translation.override("zh-hans"):
+        assert "two" in str(wrong_type)
