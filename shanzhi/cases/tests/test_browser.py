@@ -130,3 +130,32 @@ def test_english_field_labels_start_with_a_capital(org, phone_page, live_server)
     words = [t for t in labels if t and t[0].isalpha()]
     assert len(words) > 10 and all(t[0].isupper() for t in words), labels
     assert "Status" in labels and "Outside every grid" in labels  # lower-case verbose names before
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_desk_fits_a_desktop_screen_so_dispatch_is_in_view(org, page, live_server, language):
+    """At 1280 px the English desk scrolled sideways: the Dispatch buttons, the page's purpose,
+    were cut off at the right edge."""
+    from shanzhi.accounts.models import Role
+    from shanzhi.testing.factories import make_user
+
+    make_categories(org)
+    for i in range(3):
+        make_case(
+            org,
+            department_key=None,
+            description=f"楼道里的灯坏了好几天，晚上出入很不方便，请尽快派人来修理（第{i}处）",
+            title="楼道灯坏了好几天请尽快修理",
+        )
+    make_user("t-desk", Role.DEPT, department=org.departments["dispatch"], password=PW)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    login(page, live_server.url, "t-desk", PW)
+    page.goto(f"{live_server.url}/cases/desk/")
+    box = page.locator(".table-responsive").first
+    overflow = box.evaluate("el => el.scrollWidth - el.clientWidth")
+    widths = page.locator("[data-testid=desk-table] thead th").evaluate_all("els => els.map(e => e.offsetWidth)")
+    assert overflow <= 1, f"the desk table scrolls sideways by {overflow} px ({widths})"
+    page.screenshot(path=f"/tmp/cases-desk-{language}.png", full_page=True)
+    button = page.locator("[data-testid=desk-dispatch]").first.bounding_box()
+    assert button["x"] + button["width"] <= 1280
