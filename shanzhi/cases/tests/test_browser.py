@@ -159,3 +159,18 @@ def test_the_desk_fits_a_desktop_screen_so_dispatch_is_in_view(org, page, live_s
     page.screenshot(path=f"/tmp/cases-desk-{language}.png", full_page=True)
     button = page.locator("[data-testid=desk-dispatch]").first.bounding_box()
     assert button["x"] + button["width"] <= 1280
+
+
+def test_a_long_title_is_cut_in_the_list_and_whole_in_its_tooltip(org, page, live_server):
+    """List cells do not wrap, so one 200-character title made the case list scroll sideways
+    by some 900 px at 1280 px."""
+    title = "小区东门外人行道上堆放大量装修垃圾" * 10
+    make_case(org, title=title[:200])
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, live_server.url, "t-admin", PW)
+    page.goto(f"{live_server.url}/cases/")
+    cell = page.locator(f"[data-testid=object-table] [title='{title[:200]}']").first
+    assert cell.bounding_box()["width"] <= 20 * 16 + 1
+    assert cell.evaluate("el => el.scrollWidth > el.clientWidth")  # cut, with an ellipsis
+    overflow = page.locator(".table-responsive").first.evaluate("el => el.scrollWidth - el.clientWidth")
+    assert overflow < 600, overflow

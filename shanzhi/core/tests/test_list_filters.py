@@ -1,0 +1,43 @@
+"""The generic list page: its heading, and filters that read as filters."""
+
+import re
+
+import pytest
+
+from shanzhi.cases.tests.factories import make_case
+from shanzhi.testing.clients import page_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_heading_starts_with_a_capital_in_english(org):
+    page = page_client(org.users["admin"], "en").get("/cases/").content.decode()
+    assert re.search(r'class="page-title"[^>]*>\s*Cases\s*<', page)
+
+
+def test_a_yes_no_filter_left_empty_means_any_and_dates_are_date_pickers(org):
+    page = page_client(org.users["admin"], "en").get("/cases/").content.decode()
+    open_filter = re.search(r'<select name="open"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert "Unknown" not in open_filter  # Django's NullBooleanSelect said "Unknown" for "any"
+    assert re.findall(r'<option value="(\w*)"', open_filter) == ["", "true", "false"]
+    date_input = re.search(r'<input[^>]*name="received_after"[^>]*>', page).group(0)
+    assert 'type="date"' in date_input and "form-control" in date_input and "form-select" not in date_input
+
+
+def test_the_tidied_filters_still_filter(org):
+    from shanzhi.cases import services
+
+    open_case = make_case(org, title="仍在办理")
+    closed = make_case(org, title="已经取消")
+    services.case_transition(case=closed, action="cancel", actor=org.users["admin"], note="重复")
+    c = page_client(org.users["admin"], "en")
+    page = c.get("/cases/", {"open": "true"}).content.decode()
+    assert open_case.code in page and closed.code not in page
+    page = c.get("/cases/", {"open": "false"}).content.decode()
+    assert closed.code in page and open_case.code not in page
+    page = c.get("/cases/", {"open": ""}).content.decode()
+    assert closed.code in page and open_case.code in page
+    day = open_case.received_at.date()
+    assert open_case.code in c.get("/cases/", {"received_after": day.isoformat()}).content.decode()
+    later = day.replace(year=day.year + 1).isoformat()
+    assert open_case.code not in c.get("/cases/", {"received_after": later}).content.decode()
