@@ -51,3 +51,20 @@ def test_big_screen(browser, live_server, known, org):
     p.wait_for_function("document.querySelector('[data-testid=cases-month]').textContent.trim() === '5'")
     p.screenshot(path="/tmp/cockpit-test-big.png")
     ctx.close()
+
+
+def test_big_screen_fits_a_laptop(browser, live_server, known, org):
+    """Laid out for 1920 × 1080; on a 1280 px laptop it ran 640 px off the right edge, exit button included."""
+    _set_password(org.users["leader"])
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    p = ctx.new_page()
+    login(p, live_server.url, org.users["leader"].username)
+    p.goto(f"{live_server.url}/cockpit/big/")
+    p.wait_for_selector("[data-testid=cases-month]")
+    grid = p.locator(".sz-big-grid").bounding_box()
+    exit_button = p.locator(".sz-big-exit").bounding_box()
+    assert grid["x"] + grid["width"] <= 1281 and grid["y"] + grid["height"] <= 721, grid
+    assert exit_button["x"] + exit_button["width"] <= 1280
+    assert p.evaluate("document.documentElement.scrollWidth") <= 1280
+    p.screenshot(path="/tmp/cockpit-test-big-laptop.png")
+    ctx.close()
