@@ -6,7 +6,9 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 APPS = [
@@ -28,7 +30,19 @@ def _has(module: str) -> bool:
         return False
 
 
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin): every such visit
+    logged a 404."""
+
+    permanent = True
+    scope_exempt = "The site's icon: a static file."
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static_url("favicon.svg")  # at request time: a hashed name in production
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("shanzhi.accounts.urls")),

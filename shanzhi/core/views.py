@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views import generic
 
@@ -113,7 +114,7 @@ class ScopedMixin(LoginRequiredMixin):
         meta = self.model._meta
         ctx.setdefault("model_meta", meta)
         ctx["verbose_name"] = meta.verbose_name
-        ctx["verbose_name_plural"] = meta.verbose_name_plural
+        ctx["verbose_name_plural"] = capfirst(meta.verbose_name_plural)  # a heading, in English too
         user = self.request.user
         ctx["can_add"] = user.has_perm(f"{meta.app_label}.add_{meta.model_name}")
         ctx["can_change"] = user.has_perm(f"{meta.app_label}.change_{meta.model_name}")

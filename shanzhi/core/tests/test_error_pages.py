@@ -62,3 +62,11 @@ def test_500_renders_without_the_request_context():
     request = RequestFactory().get("/")
     with translation.override("zh-hans"):
         _assert_site_page(server_error(request), 500, "服务器错误")
+
+
+def test_the_site_has_an_icon_where_browsers_look_for_it(client):
+    """The admin names no icon, so the browser asked for /favicon.ico: a 404 at every visit."""
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and r["Location"].endswith(".svg")
+    home = client.get("/login/").content.decode()
+    assert 'rel="icon" href="/static/favicon' in home
