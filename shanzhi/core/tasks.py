@@ -4,6 +4,7 @@ them) and the schedule of the periodic jobs."""
 import datetime
 import logging
 
+from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
@@ -43,7 +44,8 @@ def enqueue_due_jobs(now: datetime.datetime | None = None, *, force: bool = Fals
             claim = claim.filter(
                 Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=now - datetime.timedelta(seconds=every))
             )
-        if claim.update(enqueued_at=now):
-            run_periodic_job.enqueue(name)
-            due.append(name)
+        with transaction.atomic():  # the claim stands only if the task is queued (same database)
+            if claim.update(enqueued_at=now):
+                run_periodic_job.enqueue(name)
+                due.append(name)
     return due
