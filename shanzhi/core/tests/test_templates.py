@@ -43,3 +43,25 @@ def test_every_table_scrolls_inside_its_own_box(path):
     finder = _TableFinder()
     finder.feed(path.read_text(encoding="utf-8"))
     assert not finder.bare, f"{path.relative_to(ROOT)}: <table> without .table-responsive at lines {finder.bare}"
+
+
+class _LabelFinder(HTMLParser):
+    """Field labels (`.form-label`) that name no control: no `for`, no control inside, no id
+    for an `aria-labelledby` (clicking the label did nothing and screen readers read the field
+    unnamed)."""
+
+    def __init__(self):
+        super().__init__()
+        self.unnamed: list[int] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "label" and "form-label" in (a.get("class") or "").split() and not (a.get("for") or a.get("id")):
+            self.unnamed.append(self.getpos()[0])
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_field_label_names_its_control(path):
+    finder = _LabelFinder()
+    finder.feed(path.read_text(encoding="utf-8"))
+    assert not finder.unnamed, f"{path.relative_to(ROOT)}: a .form-label without for= at lines {finder.unnamed}"
