@@ -47,6 +47,11 @@ class Text:
         """Several texts shown as one, separated as the reader's language separates clauses."""
         return cls("%(items)s", items=list(items))
 
+    @classmethod
+    def lines(cls, items: list[Text]) -> Text:
+        """Several texts, one a line (the layout is no message: it has no translation)."""
+        return cls("\n".join(f"%(l{i})s" for i in range(len(items))), **{f"l{i}": t for i, t in enumerate(items)})
+
     def __str__(self) -> str:
         message = pgettext(self.context, self.msgid) if self.context else gettext(self.msgid)
         if not self.params:

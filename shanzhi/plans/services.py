@@ -768,7 +768,7 @@ def _send_warning(node: PlanNode, result: rules.Assessment, today: datetime.date
     notification_send(
         recipients=recipients,
         title=Text(title, t=str(node)[:180]),
-        body=_lines([r["text"] for r in result.reasons]),
+        body=Text.lines([r["text"] for r in result.reasons]) if result.reasons else "",
         url=reverse("plans:node_detail", args=[node.pk]),
         level={"blue": "info", "yellow": "warning", "red": "urgent"}[result.warning],
         kind="plans.warning",
@@ -782,13 +782,6 @@ def _send_warning(node: PlanNode, result: rules.Assessment, today: datetime.date
         text=Text(label),
         data={"level": result.warning, "recipients": [u.pk for u in recipients]},
     )
-
-
-def _lines(items: list[Text]) -> Text | str:
-    """Texts one a line, each in the reader's language (the layout itself is no message)."""
-    if not items:
-        return ""
-    return Text("\n".join(f"%(l{i})s" for i in range(len(items))), **{f"l{i}": t for i, t in enumerate(items)})
 
 
 @transaction.atomic

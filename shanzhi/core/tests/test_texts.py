@@ -95,3 +95,13 @@ def test_a_text_stored_by_older_code_still_shows():
     wrong_type = Text(gettext_noop("Overdue: escalated to level %(n)d."), n="two")
     with translation.override("zh-hans"):
         assert "two" in str(wrong_type)
+
+
+def test_lines_put_each_text_on_its_own_line_in_the_readers_language():
+    t = Text.lines(
+        [Text(gettext_noop("sent to the dispatch desk")), Text(gettext_noop("no trained routing model yet"))]
+    )
+    with translation.override("en"):
+        assert str(texts.decode(t.encode())) == "sent to the dispatch desk\nno trained routing model yet"
+    with translation.override("zh-hans"):
+        assert str(t).splitlines()[0] == "转派单台人工派单"
