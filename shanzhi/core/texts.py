@@ -134,10 +134,14 @@ def _render(value: Any) -> Any:
 
 def _choice_label(value: dict) -> str:
     module, _sep, qualname = value["$c"].partition(":")
+    if module.split(".")[0] != "shanzhi":  # stored data names our own choices only: import nothing else
+        return str(value.get("v", ""))
     try:
         choices = import_string(module + "." + qualname.split(".")[0])
         for part in qualname.split(".")[1:]:
             choices = getattr(choices, part)
+        if not (isinstance(choices, type) and issubclass(choices, models.Choices)):
+            return str(value.get("v", ""))
         return str(choices(value["v"]).label)
     except (ImportError, AttributeError, ValueError):  # a choice renamed since: its stored value
         return str(value.get("v", ""))

@@ -55,6 +55,11 @@ def test_a_choice_renamed_since_shows_its_stored_value_and_a_damaged_text_its_ch
     gone = {"$t": "Received via %(s)s.", "p": {"s": {"$c": "shanzhi.cases.models:Case.Nowhere", "v": "fax"}}}
     with translation.override("en"):
         assert texts.render(gone) == "Received via fax."
+    foreign = {"$t": "Received via %(s)s.", "p": {"s": {"$c": "os:system", "v": "fax"}}}
+    with translation.override("en"):
+        assert texts.render(foreign) == "Received via fax."  # nothing outside shanzhi is imported
+        not_choices = {"$t": "Received via %(s)s.", "p": {"s": {"$c": "shanzhi.core.texts:decode", "v": "fax"}}}
+        assert texts.render(not_choices) == "Received via fax."  # and nothing is called but choices
     assert texts.decode(MARK + "{not json") == "{not json"
     assert texts.decode("plain words") == "plain words"
 
