@@ -35,12 +35,18 @@ def test_leader_and_community_see_different_numbers(page, live_server, known, or
     ctx.close()
 
 
-def test_big_screen(browser, live_server, known, org):
+def _big_screen(browser, live_server, org, width: int, height: int):
+    """The leader's big screen in a new browser context of the given size: (context, page)."""
     _set_password(org.users["leader"])
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     p = ctx.new_page()
     login(p, live_server.url, org.users["leader"].username)
     p.goto(f"{live_server.url}/cockpit/big/")
+    return ctx, p
+
+
+def test_big_screen(browser, live_server, known, org):
+    ctx, p = _big_screen(browser, live_server, org, 1920, 1080)
     assert p.get_by_test_id("cases-month").first.inner_text() == "5"
     bg = p.evaluate("getComputedStyle(document.body).backgroundColor")
     assert bg == "rgb(11, 18, 32)"
@@ -55,11 +61,7 @@ def test_big_screen(browser, live_server, known, org):
 
 def test_big_screen_fits_a_laptop(browser, live_server, known, org):
     """Laid out for 1920 × 1080; on a 1280 px laptop it ran 640 px off the right edge, exit button included."""
-    _set_password(org.users["leader"])
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
-    p = ctx.new_page()
-    login(p, live_server.url, org.users["leader"].username)
-    p.goto(f"{live_server.url}/cockpit/big/")
+    ctx, p = _big_screen(browser, live_server, org, 1280, 720)
     p.wait_for_selector("[data-testid=cases-month]")
     grid = p.locator(".sz-big-grid").bounding_box()
     exit_button = p.locator(".sz-big-exit").bounding_box()
