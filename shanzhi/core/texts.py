@@ -53,6 +53,8 @@ class Text:
         return cls("\n".join(f"%(l{i})s" for i in range(len(items))), **{f"l{i}": t for i, t in enumerate(items)})
 
     def __str__(self) -> str:
+        if not self.msgid:
+            return ""  # gettext("") is the catalogue's header
         message = pgettext(self.context, self.msgid) if self.context else gettext(self.msgid)
         if not self.params:
             return message

@@ -49,6 +49,8 @@ def test_templates_escape_a_text_like_any_string():
             Context({"t": t, "empty": Text("")})
         )
     assert html == "keyword rule “&lt;b&gt;”: “&amp;”|keyword rule “&lt;b&gt;”: “&amp;”|—"
+    with translation.override("zh-hans"):
+        assert str(Text("")) == "" and str(Text.lines([])) == ""  # not the catalogue's header
 
 
 def test_a_choice_renamed_since_shows_its_stored_value_and_a_damaged_text_its_characters():
