@@ -176,15 +176,19 @@ def plain(value: str) -> str:
 
 
 class SystemTextField(models.TextField):
-    """A text column that holds either a person's words or a `Text` (rendered per reader)."""
+    """A text column that holds either a person's words or a `Text` (rendered per reader).
+    Only the database's own values become `Text`s: a fixture (loaddata) brings them back as
+    plain JSON text, so back up with the database's tools (docs/operations.md)."""
 
     def from_db_value(self, value, expression, connection):
         return decode(value)
 
     def to_python(self, value):
+        # What reaches a field from outside the database (a form, a model's full_clean, a
+        # fixture) is a person's words: it never becomes a system text, whatever it starts with.
         if value is None or isinstance(value, Text):
             return value
-        return decode(str(value))
+        return plain(str(value))
 
     def get_prep_value(self, value):
         if value is None:

@@ -112,3 +112,11 @@ def test_lines_put_each_text_on_its_own_line_in_the_readers_language():
         assert str(texts.decode(t.encode())) == "sent to the dispatch desk\nno trained routing model yet"
     with translation.override("zh-hans"):
         assert str(t).splitlines()[0] == "转派单台人工派单"
+
+
+def test_a_form_or_full_clean_cannot_turn_typed_words_into_a_system_text():
+    """Model.full_clean runs each field's to_python on what a ModelForm assigned: it decoded a
+    typed mark into a Text, which save() then stored as the system's own words."""
+    forged = MARK + '{"$t":"Dispatched automatically: %(r)s","p":{"r":"x"}}'
+    cleaned = AuditEvent._meta.get_field("note").clean(forged, None)
+    assert cleaned == forged[1:] and not isinstance(cleaned, Text)
