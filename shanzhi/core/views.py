@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
@@ -41,17 +40,6 @@ class Column:
 
     def header(self) -> str:
         return str(self.label)
-
-
-def tidy_filter_form(form: forms.Form) -> forms.Form:
-    """Filters read as filters: a yes/no filter left empty means any (Django's widget says
-    "Unknown"), and a date is picked from a calendar, not typed."""
-    for field in form.fields.values():
-        if isinstance(field, forms.NullBooleanField):
-            field.widget = forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))])
-        elif isinstance(field, forms.DateField) and not isinstance(field, forms.DateTimeField):
-            field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    return form
 
 
 def resolve_attr(obj: Any, attr: str | Callable) -> Any:
@@ -157,7 +145,6 @@ class ObjectListView(ScopedMixin, generic.ListView):
         self.filterset = None
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
-            tidy_filter_form(self.filterset.form)
             if self.filterset.is_bound and not self.filterset.is_valid():
                 return qs.none()
             qs = self.filterset.qs

@@ -1,6 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from shanzhi.core.filtersets import FilterSet
 from shanzhi.orgs.models import (
     Community,
     Department,
@@ -13,7 +14,7 @@ from shanzhi.orgs.models import (
 )
 
 
-class ScopedFilterSet(django_filters.FilterSet):
+class ScopedFilterSet(FilterSet):
     """Choices of community / grid filters are limited to the viewer's scope."""
 
     def __init__(self, *args, request=None, **kwargs):
@@ -25,7 +26,7 @@ class ScopedFilterSet(django_filters.FilterSet):
                     self.filters[name].queryset = model.objects.restrict(user)
 
 
-class DepartmentFilterSet(django_filters.FilterSet):
+class DepartmentFilterSet(FilterSet):
     class Meta:
         model = Department
         fields = ["kind"]

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from shanzhi.core.filtersets import FilterSet
 from shanzhi.orgs.models import Department
 from shanzhi.plans.models import Indicator, Plan, PlanNode, ProgressReport, Status, SupervisionNotice
 
@@ -13,7 +14,7 @@ class IdFilter(django_filters.ModelChoiceFilter):
     """A model chosen by its id (typed as an integer in the API schema)."""
 
 
-class PlanNodeFilterSet(django_filters.FilterSet):
+class PlanNodeFilterSet(FilterSet):
     plan = django_filters.ModelChoiceFilter(queryset=Plan.objects.all(), label=_("plan"))
     program = django_filters.ModelChoiceFilter(
         queryset=PlanNode.objects.filter(kind="program", parent__isnull=True),
@@ -50,7 +51,7 @@ class PlanNodeFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(lead_unit=value) | Q(co_units=value)).distinct()
 
 
-class ProgressReportFilterSet(django_filters.FilterSet):
+class ProgressReportFilterSet(FilterSet):
     unit = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("unit"))
     period = django_filters.DateFilter(label=_("month"))
     is_late = django_filters.BooleanFilter(label=_("late"))
@@ -60,7 +61,7 @@ class ProgressReportFilterSet(django_filters.FilterSet):
         fields = ["unit", "period", "is_late"]
 
 
-class SupervisionNoticeFilterSet(django_filters.FilterSet):
+class SupervisionNoticeFilterSet(FilterSet):
     unit = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("unit"))
 
     class Meta:
@@ -68,7 +69,7 @@ class SupervisionNoticeFilterSet(django_filters.FilterSet):
         fields = ["state", "unit"]
 
 
-class IndicatorFilterSet(django_filters.FilterSet):
+class IndicatorFilterSet(FilterSet):
     plan = django_filters.ModelChoiceFilter(queryset=Plan.objects.all(), label=_("plan"))
 
     class Meta:

@@ -3,6 +3,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shanzhi.core.filtersets import FilterSet
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Department
 from shanzhi.projects.conf import get_setting
@@ -33,7 +34,7 @@ class ProjectFilterSet(ScopedFilterSet):
         return queryset.filter(pk__in=behind_ids) if value else queryset.exclude(pk__in=behind_ids)
 
 
-class BlockerFilterSet(django_filters.FilterSet):
+class BlockerFilterSet(FilterSet):
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("responsible department"))
 
     class Meta:
@@ -41,7 +42,7 @@ class BlockerFilterSet(django_filters.FilterSet):
         fields = ["kind", "status", "department"]
 
 
-class LeadFilterSet(django_filters.FilterSet):
+class LeadFilterSet(FilterSet):
     stale = django_filters.BooleanFilter(method="filter_stale", label=_("without recent activity"))
 
     class Meta:
@@ -56,7 +57,7 @@ class LeadFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=stale) if value else queryset.exclude(pk__in=stale)
 
 
-class ParcelFilterSet(django_filters.FilterSet):
+class ParcelFilterSet(FilterSet):
     project = django_filters.ModelChoiceFilter(
         queryset=Project.objects.filter(kind=Project.Kind.RENEWAL), label=_("renewal project")
     )

@@ -16,10 +16,11 @@ from shanzhi.cockpit import selectors, services
 from shanzhi.cockpit.api import serializers as s
 from shanzhi.cockpit.models import CaseStat, Report
 from shanzhi.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from shanzhi.core.filtersets import FilterSet
 from shanzhi.core.scoping import VIEW
 
 
-class CaseStatFilterSet(django_filters.FilterSet):
+class CaseStatFilterSet(FilterSet):
     month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte")
     month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte")
 

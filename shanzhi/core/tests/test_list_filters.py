@@ -41,3 +41,27 @@ def test_the_tidied_filters_still_filter(org):
     assert open_case.code in c.get("/cases/", {"received_after": day.isoformat()}).content.decode()
     later = day.replace(year=day.year + 1).isoformat()
     assert open_case.code not in c.get("/cases/", {"received_after": later}).content.decode()
+
+
+def _all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)
+
+
+def test_every_filter_set_reads_as_filters_wherever_it_is_shown(org):
+    """The tidying lived in the generic list view only: the plan page's own 'supervised' filter
+    still said 'Unknown'."""
+    import django_filters
+    from django.urls import get_resolver
+
+    from shanzhi.core.filtersets import FilterSet
+
+    get_resolver().url_patterns  # noqa: B018  (imports every app's views and their filter sets)
+    project_sets = [c for c in _all_subclasses(django_filters.FilterSet) if c.__module__.startswith("shanzhi.")]
+    assert len(project_sets) >= 10
+    assert all(issubclass(c, FilterSet) for c in project_sets), [c for c in project_sets if not issubclass(c, FilterSet)]
+    from shanzhi.plans.filtersets import PlanNodeFilterSet
+
+    html = str(PlanNodeFilterSet().form["supervised"])
+    assert "Unknown" not in html and 'value="true"' in html
