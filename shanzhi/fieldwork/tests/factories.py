@@ -97,3 +97,16 @@ def chain(org, *, levels=((1, "community", 5), (2, "leader", 5)), incident_type=
     for level, role, minutes in levels:
         AlertChainStep.objects.create(chain=c, level=level, user=org.users[role], ack_minutes=minutes)
     return c
+
+
+def incident(org, actor=None, **kw):
+    """An incident reported by the in-scope grid worker in grid A1 (a drill flood unless told)."""
+    fields = {
+        "incident_type": "flood",
+        "severity": 2,
+        "title": "道路水浸",
+        "address": "乙路",
+        "grid": org.grids["A1"],
+        "is_drill": True,
+    }
+    return services.incident_report(actor=actor or org.users["grid"], **{**fields, **kw})

@@ -55,15 +55,7 @@ def test_the_wish_deadline_jobs_step_and_notice_follow_the_reader(org):
 
 def test_the_escalation_jobs_step_and_the_next_levels_alert_follow_the_reader(org, django_capture_on_commit_callbacks):
     f.chain(org)
-    inc = services.incident_report(
-        actor=org.users["grid"],
-        incident_type="flood",
-        severity=2,
-        title="道路水浸",
-        address="乙路",
-        grid=org.grids["A1"],
-        is_drill=True,
-    )
+    inc = f.incident(org)
     later = timezone.now() + datetime.timedelta(minutes=6)
     with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
         assert services.incidents_escalate(now=later) == 1
@@ -95,13 +87,9 @@ def test_the_escalation_jobs_step_and_the_next_levels_alert_follow_the_reader(or
 
 def test_notices_written_in_english_reach_chinese_readers_in_chinese(org, django_capture_on_commit_callbacks):
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
-        inc = services.incident_report(  # no alert chain: the leaders are told
-            actor=org.users["grid"],
-            incident_type="fire",
-            severity=3,
-            title="仓库冒烟",
-            address="甲社区工业路1号",
-            grid=org.grids["A1"],
+        # No alert chain: the leaders are told.
+        inc = f.incident(
+            org, incident_type="fire", severity=3, title="仓库冒烟", address="甲社区工业路1号", is_drill=False
         )
         dispute = f.dispute(org, dispute_type="labour", people_involved=25, title="欠薪")
     leader = org.users["leader"]
