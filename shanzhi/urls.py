@@ -34,7 +34,7 @@ class FaviconView(RedirectView):
     """Browsers ask for /favicon.ico on pages that name no icon (the admin): every such visit
     logged a 404."""
 
-    permanent = True
+    permanent = False  # the static name carries a hash in production: a 301 would be cached past a deploy
     scope_exempt = "The site's icon: a static file."
 
     def get_redirect_url(self, *args, **kwargs):

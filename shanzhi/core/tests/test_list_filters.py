@@ -60,7 +60,9 @@ def test_every_filter_set_reads_as_filters_wherever_it_is_shown(org):
     get_resolver().url_patterns  # noqa: B018  (imports every app's views and their filter sets)
     project_sets = [c for c in _all_subclasses(django_filters.FilterSet) if c.__module__.startswith("shanzhi.")]
     assert len(project_sets) >= 10
-    assert all(issubclass(c, FilterSet) for c in project_sets), [c for c in project_sets if not issubclass(c, FilterSet)]
+    assert all(issubclass(c, FilterSet) for c in project_sets), [
+        c for c in project_sets if not issubclass(c, FilterSet)
+    ]
     from shanzhi.plans.filtersets import PlanNodeFilterSet
 
     html = str(PlanNodeFilterSet().form["supervised"])
