@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from shanzhi.cases import conf, router
-from shanzhi.cases.models import Case, CaseEvent, Category
+from shanzhi.cases.models import TOP_LEVEL_CATEGORY, Case, CaseEvent, Category
 from shanzhi.cases.services import CODE_ALPHABET, _validate_location, nature_workdays
 from shanzhi.core import services as core_services
 from shanzhi.core import workdays
@@ -215,6 +215,8 @@ def import_cases(
             cat = cats.get(cat_code)
             if cat is None:
                 raise ImportRowError(n, _("Unknown category."), column="category")
+            if cat.parent_id is None:
+                raise ImportRowError(n, _(TOP_LEVEL_CATEGORY) % {"code": cat_code}, column="category")
         nature = p_nature(row) or default_nature
         nature = NATURE_ALIASES.get(nature, nature)
         if nature not in natures:

@@ -36,6 +36,9 @@ class LocationMixin(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "longitude" in self.errors or "latitude" in self.errors:
+            # Hidden fields: their own errors are not shown beside them, so say it here.
+            raise forms.ValidationError(_("Coordinates must be numbers."))
         lon, lat = data.get("longitude"), data.get("latitude")
         if (lon is None) != (lat is None):
             raise forms.ValidationError(_("Give both longitude and latitude, or neither."))

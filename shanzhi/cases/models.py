@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from shanzhi.core import texts
 from shanzhi.core.models import BaseModel
@@ -38,6 +38,10 @@ class Priority(models.IntegerChoices):
     NORMAL = 2, _("Normal")
     HIGH = 3, _("High")
     URGENT = 4, _("Urgent")
+
+
+# A case belongs to a sub-category: that is what carries its department, deadline and priority.
+TOP_LEVEL_CATEGORY = gettext_noop("“%(code)s” is a top-level category: give one of its sub-categories.")
 
 
 class Category(BaseModel):

@@ -146,3 +146,13 @@ def rates_by(qs, dimension: str) -> list[RateRow]:
                 rank += 1
                 row.rank = rank
     return out
+
+
+# Timeline steps the public never sees: internal warnings, escalations, call-back records and
+# staff notes (the public page and API show status changes only, without names or notes).
+PRIVATE_ACTIONS = ("warn", "escalate", "callback", "note")
+
+
+def public_events(case: Case):
+    """The steps of a case shown with its tracking code, oldest first."""
+    return case.events.filter(is_public=True).exclude(action__in=PRIVATE_ACTIONS)

@@ -33,6 +33,7 @@ from shanzhi.cases import conf, hooks, router, workflow
 from shanzhi.cases.models import (
     CLOSED_STATES,
     HANDLED_STATES,
+    TOP_LEVEL_CATEGORY,
     CallBack,
     Case,
     CaseAttachment,
@@ -199,7 +200,16 @@ def _clean_photos(photos: Sequence) -> list[tuple[ContentFile, str]]:
     photos = [p for p in photos if p]
     if len(photos) > limit:
         raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": limit}})
-    return [clean_photo(upload) for upload in photos]
+    cleaned = []
+    for upload in photos:
+        try:
+            cleaned.append(clean_photo(upload))
+        except ValidationError as exc:
+            # On the photos field (a form shows it there), naming the file when it has a name.
+            name = getattr(upload, "name", "") or ""
+            errors = [_("%(name)s: %(error)s") % {"name": name, "error": m} if name else m for m in exc.messages]
+            raise ValidationError({"photos": errors}) from None
+    return cleaned
 
 
 def _store_photos(
@@ -391,6 +401,8 @@ def _case_prepare(
         errors["nature"] = _("Unknown nature of request.")
     if category is not None and (not isinstance(category, Category) or not category.is_active or category.is_deleted):
         errors["category"] = _("Unknown category.")
+    elif category is not None and category.parent_id is None:
+        errors["category"] = _(TOP_LEVEL_CATEGORY) % {"code": category.code}
     if errors:
         raise ValidationError(errors)
     lon, lat = _validate_location(longitude, latitude)

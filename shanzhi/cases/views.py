@@ -747,10 +747,7 @@ class PublicCaseView(generic.TemplateView):
         ctx = super().get_context_data(**kwargs)
         case = _public_case(kwargs["code"])
         ctx["case"] = case
-        ctx["events"] = [
-            (ev, action_label(ev.action))
-            for ev in case.events.filter(is_public=True).exclude(action__in=["warn", "escalate", "callback", "note"])
-        ]
+        ctx["events"] = [(ev, action_label(ev.action)) for ev in selectors.public_events(case)]
         ctx["can_rate"] = case.status in HANDLED_STATES and case.rated_at is None
         ctx["rate_form"] = kwargs.get("rate_form") or forms.RateForm()
         ctx["new"] = self.request.GET.get("new") == "1"

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from shanzhi.cases import selectors
 from shanzhi.cases.models import Case, CaseEvent, CaseSummons, Category, KeywordRule
 from shanzhi.cases.workflow import ACTIONS
 from shanzhi.core import texts
@@ -157,7 +158,7 @@ class CaseCreateSerializer(CachedFieldsMixin, serializers.Serializer):
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False, allow_null=True)
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), required=False, allow_null=True)
     idempotency_key = serializers.CharField(
-        max_length=100,
+        max_length=200,
         required=False,
         allow_blank=True,
         help_text="Or the Idempotency-Key header: a retry returns the same case.",
@@ -213,13 +214,14 @@ class PublicCaseSerializer(serializers.ModelSerializer):
         ]
 
     def get_timeline(self, obj) -> list[dict]:
+        at = serializers.DateTimeField()  # in the site's time zone, like received_at
         return [
             {
-                "at": ev.at,
+                "at": at.to_representation(ev.at),
                 "action": ev.action,
                 "unit": ev.actor_label if ev.actor_label != CaseEvent.SYSTEM_LABEL else "",
             }
-            for ev in obj.events.filter(is_public=True).exclude(action__in=["warn", "escalate", "callback", "note"])
+            for ev in selectors.public_events(obj)
         ]
 
 

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,6 +25,15 @@ class CategoryViewSet(ScopedModelViewSet):
 class KeywordRuleViewSet(ScopedModelViewSet):
     queryset = KeywordRule.objects.select_related("department", "category")
     serializer_class = s.KeywordRuleSerializer
+
+
+def _idempotency_key(user, client_key: str) -> str:
+    """The stored key: namespaced per user (two clients' keys never meet), hashed when it would
+    not fit the column — cutting it would make two different keys one."""
+    key = f"api:{user.pk}:{client_key}"
+    if len(key) <= Case._meta.get_field("idempotency_key").max_length:
+        return key
+    return f"api:{user.pk}:sha256:{hashlib.sha256(client_key.encode('utf-8')).hexdigest()}"
 
 
 class CaseViewSet(
@@ -59,13 +70,20 @@ class CaseViewSet(
         ser = s.CaseCreateSerializer(data=request.data, context={"request": request})
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)
-        key = d.pop("idempotency_key", "") or request.headers.get("Idempotency-Key", "")
-        if key:
-            key = f"api:{request.user.pk}:{key}"[:100]
+        key = d.pop("idempotency_key", "") or request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 200:
+            raise serializers.ValidationError(
+                {"idempotency_key": _("The Idempotency-Key header is longer than 200 characters.")}
+            )
         grid = d.get("grid")
         if grid is not None and not type(grid).objects.restrict(request.user).filter(pk=grid.pk).exists():
-            raise serializers.ValidationError({"grid": "outside your scope"})
-        case = services.case_create(actor=request.user, source=Case.Source.API, idempotency_key=key or None, **d)
+            raise serializers.ValidationError({"grid": _("You cannot place this record outside your own scope.")})
+        case = services.case_create(
+            actor=request.user,
+            source=Case.Source.API,
+            idempotency_key=_idempotency_key(request.user, key) if key else None,
+            **d,
+        )
         created = getattr(case, "was_created", False)  # else: a retry with a key already used
         return Response(
             s.CaseSerializer(case, context={"request": request}).data,
@@ -146,7 +164,7 @@ class PublicCaseViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, code=None):
         case = Case.objects.filter(code=code.upper()).first()
         if case is None:
-            return Response({"detail": "No case with this tracking code."}, status=404)
+            return Response({"detail": _("No case with this tracking code.")}, status=404)
         return Response(s.PublicCaseSerializer(case).data)
 
     @extend_schema(request=s.PublicRateSerializer, responses={200: s.PublicCaseSerializer})
@@ -154,7 +172,7 @@ class PublicCaseViewSet(viewsets.GenericViewSet):
     def rate(self, request, code=None):
         case = Case.objects.filter(code=code.upper()).first()
         if case is None:
-            return Response({"detail": "No case with this tracking code."}, status=404)
+            return Response({"detail": _("No case with this tracking code.")}, status=404)
         ser = s.PublicRateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         case = services.case_rate_public(

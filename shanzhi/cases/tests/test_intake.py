@@ -338,3 +338,109 @@ def test_case_words_are_not_overridden_by_another_apps_catalogue(org, client):
     for word in ("答复", "办理时限", "办理进度"):
         assert f">{word}<" in page, word
     assert ">反馈<" not in page and ">完成时限<" not in page
+
+
+# ----------------------------------------------------------------- found by walking the forms
+
+
+def _field_errors(page: str, field: str) -> list[str]:
+    """The messages shown under one field of the public forms."""
+    block = re.search(rf'for="id_{field}".*?(?=<label|</form>)', page, re.S)
+    return re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', block.group(0)) if block else []
+
+
+def test_a_refused_photo_is_named_on_the_photos_field(org, client):
+    """The photo's error was a message at the top of the form, not on the field."""
+    good = SimpleUploadedFile("good.png", png_bytes(), "image/png")
+    bad = SimpleUploadedFile("notes.jpg", b"not an image", "image/jpeg")
+    client.cookies["django_language"] = "en"
+    r = client.post("/cases/submit/", {"description": "路灯坏了", "address": "康景路", "photos": [good, bad]})
+    page = r.content.decode()
+    errors = _field_errors(page, "photos")
+    assert r.status_code == 200 and len(errors) == 1, errors
+    assert errors[0].startswith("notes.jpg: ") and "image" in errors[0]
+    assert 'data-testid="form-errors"' not in page
+    assert Case.objects.count() == 0 and CaseAttachment.objects.count() == 0
+
+
+def test_the_rating_comment_keeps_its_text_and_shows_its_error(org, client):
+    """A comment over 500 characters came back as an empty box with no message (HTTP 400)."""
+    case = make_case(org)
+    drive_to(case, "replied", org)
+    comment = "很" * 501
+    r = client.post(f"/cases/track/{case.code}/rate/", {"rating": 2, "comment": comment})
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert comment in page and 'maxlength="500"' in page
+    assert len(_field_errors(page, "comment")) == 1
+    case.refresh_from_db()
+    assert case.public_rating is None
+
+
+def test_a_long_name_on_the_public_form_is_explained(org, client):
+    r = client.post("/cases/submit/", {"description": "路灯坏了", "address": "康景路", "reporter_name": "王" * 51})
+    assert r.status_code == 200 and Case.objects.count() == 0
+    assert len(_field_errors(r.content.decode(), "reporter_name")) == 1
+
+
+@pytest.mark.parametrize("longitude", ["abc", "nan"])
+def test_a_point_that_is_not_a_number_says_so(org, client, longitude):
+    """Both coordinates were given, but the form said 'Give both longitude and latitude'."""
+    client.cookies["django_language"] = "en"
+    r = client.post("/cases/submit/", {"description": "路灯坏了", "longitude": longitude, "latitude": "22.515"})
+    page = r.content.decode()
+    assert r.status_code == 200 and Case.objects.count() == 0
+    assert "Coordinates must be numbers." in page and "Give both" not in page
+
+
+def test_long_api_idempotency_keys_stay_distinct(api_for, org):
+    """Keys were cut to 100 characters after the user prefix, so two keys sharing their first
+    ~90 characters returned the first case."""
+    c = api_for("community")
+    body = {"description": "楼下垃圾堆积", "longitude": 113.355, "latitude": 22.515}
+    ids = set()
+    for key in ("A" * 95 + "1", "A" * 95 + "2", "B" * 199 + "1", "B" * 199 + "2"):
+        r = c.post("/api/cases/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        assert r.status_code == 201, r.content
+        ids.add(r.json()["id"])
+        again = c.post("/api/cases/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        assert again.status_code == 200 and again.json()["id"] == r.json()["id"]
+    for key in ("C" * 99 + "1", "C" * 99 + "2"):  # in the body as well
+        r = c.post("/api/cases/cases/", {**body, "idempotency_key": key}, format="json")
+        assert r.status_code == 201, r.content
+        ids.add(r.json()["id"])
+    assert len(ids) == 6 == Case.objects.count()
+    r = c.post("/api/cases/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="D" * 201)
+    assert r.status_code == 400 and "idempotency_key" in r.json()
+
+
+def test_a_top_level_category_is_refused_on_every_channel(api_for, org):
+    """The API (and the import) filed cases under a top-level category, which has no department
+    or deadline of its own."""
+    make_categories(org)
+    r = api_for("community").post(
+        "/api/cases/cases/", {"description": "路灯坏了", "category": "urban", "address": "康景路"}, format="json"
+    )
+    assert r.status_code == 400 and "category" in r.json(), r.content
+    from shanzhi.core.errors import ImportRowError
+
+    with pytest.raises(ImportRowError) as exc:
+        services.cases_import(rows=[{"description": "路灯坏了", "category": "urban"}], actor=org.users["admin"])
+    assert exc.value.row == 2 and "urban" in str(exc.value)
+    assert Case.all_objects.count() == 0
+
+
+def test_public_api_speaks_the_readers_language_and_one_time_zone(org, client):
+    case = services.case_create(actor=None, source="web", description="路灯不亮", longitude=113.355, latitude=22.515)
+    client.cookies["django_language"] = "zh-hans"
+    r = client.get("/api/cases/public/NOPE123/")
+    assert r.status_code == 404
+    with translation.override("zh-hans"):
+        assert (
+            r.json()["detail"]
+            == translation.gettext("No case with this tracking code.")
+            != ("No case with this tracking code.")
+        )
+    data = client.get(f"/api/cases/public/{case.code}/").json()
+    offset = data["received_at"][-6:]
+    assert offset == "+08:00" and data["timeline"] and all(ev["at"].endswith(offset) for ev in data["timeline"])
