@@ -46,7 +46,7 @@ from shanzhi.core import services as core_services
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import CHANGE
-from shanzhi.core.texts import Text
+from shanzhi.core.texts import Text, strip_controls
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
 _CODE_SPACE = len(CODE_ALPHABET) ** 8
@@ -389,7 +389,11 @@ def _case_prepare(
     leader,
     received_at,
 ) -> _Prepared:
-    description = (description or "").strip()
+    # What people typed, without invisible control characters (no XML feed or .xlsx export
+    # could carry them).
+    description = strip_controls(description or "").strip()
+    title, address = strip_controls(title or ""), strip_controls(address or "")
+    reporter_name = strip_controls(reporter_name or "")
     errors: dict[str, str] = {}
     if not description:
         errors["description"] = _("Describe the problem.")

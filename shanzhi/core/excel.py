@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from shanzhi.core.errors import ValidationError
+from shanzhi.core.texts import strip_controls
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 100_000
@@ -29,7 +30,7 @@ def _cell(value: Any) -> Any:
         return "✓" if value else ""
     if isinstance(value, (int, float, datetime.date)):
         return value
-    return force_str(value)
+    return strip_controls(force_str(value))  # openpyxl refuses control characters
 
 
 def build_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1") -> bytes:

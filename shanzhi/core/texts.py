@@ -19,6 +19,7 @@ as they are; the mark cannot be typed in, so a user's note never passes for a sy
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.db import models
@@ -168,6 +169,17 @@ def render(value: Any) -> Any:
     if isinstance(value, list):
         return [render(v) for v in value]
     return value
+
+
+# Characters XML 1.0 does not allow (C0 controls but tab, newline and carriage return; lone
+# surrogates; U+FFFE/U+FFFF). Invisible in a browser, but one in a record makes every XML feed
+# and .xlsx export that carries it unreadable. The system-text mark is one of them.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def strip_controls(value: str) -> str:
+    """Text from outside (a form, an API, a file) without the characters XML cannot carry."""
+    return _NOT_IN_XML.sub("", value)
 
 
 def plain(value: str) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shanzhi.cases.models import CLOSED_STATES, HANDLED_STATES, Case, Category
-from shanzhi.open311 import conf
+from shanzhi.open311 import conf, wire
 from shanzhi.open311.services import mask_personal_text
 from shanzhi.open311.wire import w3c
 
@@ -139,5 +139,5 @@ def request_dict(case: Case) -> dict[str, Any]:
         "zipcode": None,
         "lat": case.latitude,
         "long": case.longitude,
-        "media_url": (record.media_url or None) if record is not None else None,
+        "media_url": wire.uri(record.media_url) if record is not None and record.media_url else None,
     }

@@ -190,13 +190,18 @@ def open311_request_create(
 
 # ----------------------------------------------------------------------------- public text
 
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# A mobile number with or without +86 / 86 / 0086, written whole or in groups (138 1234 5678,
+# 138-1234-5678).
+_PHONE = re.compile(r"(?<![\d+])((?:(?:\+|00)?86[ -]?)?1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)")
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*(@[\w-]+(?:\.[\w-]+)+)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)\d{3,4}(\d{4})(?!\d)")
 
 
 def mask_personal_text(text: str) -> str:
-    """Mask mobile, landline and resident-ID numbers inside free text before it is published."""
+    """Mask mobile, landline and resident-ID numbers and e-mail addresses inside free text
+    before it is published."""
     text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***{m.group(2)}", text)
     return _LANDLINE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)

@@ -14,7 +14,7 @@ import logging
 import math
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, SuspiciousOperation, ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -28,6 +28,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from shanzhi.cases.models import Case
+from shanzhi.core.texts import strip_controls
 from shanzhi.core.views import Column, ObjectDetailView, ObjectListView
 from shanzhi.open311 import conf, selectors, services, wire
 from shanzhi.open311.models import ServiceRequest
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2025-01-01T00:00:00+08:00"  # when this adapter's interface last changed
 MAX_IDS = 1000
+MIN_YEAR, MAX_YEAR = 1900, 9998  # dates outside cannot be shifted between time zones
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 TZ_SUFFIX_AS_SPACE = re.compile(r" (\d{2}:?\d{2})$")
 
@@ -68,6 +70,11 @@ class Open311View(View):
             return wire.errors(self.fmt, exc.status, *exc.descriptions)
         except MultiPartParserError:
             return wire.errors(self.fmt, 400, _("The multipart body could not be read."))
+        except (BadRequest, SuspiciousOperation) as exc:
+            # Too many fields, a body over the size limit, an unknown charset: Django refuses
+            # them when the parameters are read; the client still gets the spec's format.
+            logger.warning("Open311 request refused: %s", exc)
+            return wire.errors(self.fmt, 400, _("The request could not be read: %(e)s") % {"e": str(exc)[:200]})
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         response = wire.errors(self.fmt, 405, _("Method %(m)s is not allowed here.") % {"m": request.method})
@@ -144,7 +151,7 @@ def _float(params, name: str, low: float, high: float, errors: list[str]) -> flo
 
 
 def _text(params, name: str, limit: int, errors: list[str]) -> str:
-    value = (params.get(name) or "").strip()
+    value = strip_controls(params.get(name) or "").strip()
     if len(value) > limit:
         errors.append(_("%(p)s is longer than %(n)d characters.") % {"p": name, "n": limit})
         return ""
@@ -178,6 +185,10 @@ def _datetime(params, name: str) -> datetime.datetime | None:
                 value = datetime.datetime.combine(day, datetime.time.min)
     except ValueError:
         value = None
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise Open311Error(
+            400, _("%(p)s must lie between the years %(lo)d and %(hi)d.") % {"p": name, "lo": MIN_YEAR, "hi": MAX_YEAR}
+        )
     if value is None:
         raise Open311Error(400, _("%(p)s must be a W3C date-time, e.g. 2023-05-04T09:30:00+08:00.") % {"p": name})
     if timezone.is_naive(value):
@@ -208,16 +219,22 @@ class RequestsView(Open311View):
         else:
             start = _datetime(params, "start_date")
             end = _datetime(params, "end_date")
+            # The spec: the window "may not span more than 90 days"; one date given, the window
+            # runs 90 days from it (or up to it); none, the last 90 days.
             days = datetime.timedelta(days=int(conf.get("open311.default_days")))
             if start is None and end is None:
                 end = timezone.now()
+            if start is None:
                 start = end - days
-            if start is not None and end is not None and start > end:
+            elif end is None:
+                end = start + days
+            if start > end:
                 raise Open311Error(400, _("start_date is after end_date."))
-            if start is not None:
-                qs = qs.filter(received_at__gte=start)
-            if end is not None:
-                qs = qs.filter(received_at__lte=end)
+            if end - start > days:
+                raise Open311Error(
+                    400, _("start_date and end_date may not span more than %(n)d days.") % {"n": days.days}
+                )
+            qs = qs.filter(received_at__gte=start, received_at__lte=end)
             codes = _split(params.get("service_code"))
             if codes:
                 qs = qs.filter(category__code__in=codes)
@@ -229,6 +246,11 @@ class RequestsView(Open311View):
         return self.respond([selectors.request_dict(c) for c in qs[:limit]])
 
     def post(self, request):
+        if request.content_type not in ("", "application/x-www-form-urlencoded", "multipart/form-data"):
+            raise Open311Error(
+                400,
+                _("Send the request form-encoded (application/x-www-form-urlencoded) or as multipart/form-data."),
+            )
         params = request.POST
         key = services.apikey_authenticate(params.get("api_key") or request.GET.get("api_key"))
         if key is None:
@@ -266,8 +288,11 @@ class RequestsView(Open311View):
         if has_lat != has_lon:
             errors.append(_("Give both lat and long, or neither."))
         address = _text(params, "address_string", 300, errors)
-        if not (has_lat and has_lon) and not address:
-            errors.append(_("A location is required: lat and long, or address_string."))
+        address_id = _text(params, "address_id", 100, errors)
+        if not address and address_id:  # the spec's third kind of location: our own record of it
+            address = f"address_id {address_id}"
+        if not ((has_lat and has_lon) or address or (params.get("address_string") or "").strip()):
+            errors.append(_("A location is required: lat and long, address_string or address_id."))
         description = _text(params, "description", 4000, errors) or category.name
         attributes = _attributes(params)
         nature = attributes.get("nature") or None
@@ -286,6 +311,7 @@ class RequestsView(Open311View):
         if media_url:
             try:
                 URLValidator(schemes=["http", "https"])(media_url)
+                media_url = wire.uri(media_url)
             except ValidationError:
                 errors.append(_("media_url must be an http or https URL."))
         data = services.RequestInput(

@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime
 import json
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.html import smart_urlquote
+
+from shanzhi.core.texts import strip_controls
 
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -41,12 +45,31 @@ def w3c(value: datetime.datetime | None) -> str | None:
     return timezone.localtime(value).replace(microsecond=0).isoformat()
 
 
+def uri(value: str) -> str:
+    """An http(s) IRI as the URI the schemas ask for (RFC 3986): the host in IDNA (punycode),
+    everything else percent-encoded where it must be. Stored values pass through here too."""
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        ascii_host = host  # smart_urlquote percent-encodes it
+    if ascii_host != host:
+        netloc = ascii_host
+        if parts.port is not None:
+            netloc = f"{netloc}:{parts.port}"
+        if "@" in parts.netloc:
+            netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
+        value = urlunsplit(parts._replace(netloc=netloc))
+    return smart_urlquote(value)
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return strip_controls(str(value))  # XML 1.0 cannot carry them, not even escaped
 
 
 def _fill(parent: ET.Element, data: dict[str, Any]) -> None:

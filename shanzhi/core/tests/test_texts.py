@@ -120,3 +120,33 @@ def test_a_form_or_full_clean_cannot_turn_typed_words_into_a_system_text():
     forged = MARK + '{"$t":"Dispatched automatically: %(r)s","p":{"r":"x"}}'
     cleaned = AuditEvent._meta.get_field("note").clean(forged, None)
     assert cleaned == forged[1:] and not isinstance(cleaned, Text)
+
+
+def test_control_characters_are_left_out_of_input_and_of_xlsx_exports():
+    """openpyxl refuses a cell with a control character, so one such description (sent through
+    the API or the public form) made every export that included it a 500."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from shanzhi.core.excel import build_xlsx
+
+    assert texts.strip_controls("a\x00b\x01c\x0bd\x1fe\ufffff\tg\nh\ri") == "abcdef\tg\nh\ri"
+    wb = load_workbook(io.BytesIO(build_xlsx(["text"], [["旧\x01数据\x1e"]])))
+    assert wb.active["A2"].value == "旧数据"
+
+
+@pytest.mark.django_db
+def test_intake_stores_what_people_typed_without_control_characters(org):
+    from shanzhi.cases import services
+
+    case = services.case_create(
+        actor=None,
+        source="web",
+        description="路灯\x01不亮",
+        title="标\x0b题",
+        address="东门\x02",
+        reporter_name="王\x1e",
+    )
+    case.refresh_from_db()
+    assert (case.description, case.title, case.address, case.reporter_name) == ("路灯不亮", "标题", "东门", "王")

@@ -21,6 +21,7 @@ import pytest
 from jsonschema import Draft7Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
+from rfc3986_validator import validate_rfc3986
 
 from conftest import SHARED
 
@@ -53,10 +54,11 @@ def _is_w3c(value) -> bool:
 
 @FORMATS.checks("uri")
 def _is_uri(value) -> bool:
+    """RFC 3986 (an IRI with Chinese letters, or "a|b", is not a URI), with a scheme and host."""
     if not isinstance(value, str):
         return True
     parts = urlparse(value)
-    return bool(parts.scheme and parts.netloc)
+    return bool(parts.scheme and parts.netloc) and validate_rfc3986(value, rule="URI") is not None
 
 
 # The spec's shapes for answers that have no published schema.

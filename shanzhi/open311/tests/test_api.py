@@ -349,7 +349,14 @@ def test_list_filters_and_window(client, setup):
     since = (timezone.now() - datetime.timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert old.code in ids(f"?start_date={since}")
     until = (timezone.now() - datetime.timedelta(days=100)).isoformat()
-    assert ids("?" + urlencode({"end_date": until, "start_date": since})) == [old.code]
+    assert ids("?" + urlencode({"end_date": until})) == [old.code]  # the 90 days up to it
+    start = (timezone.now() - datetime.timedelta(days=150)).isoformat()
+    assert ids("?" + urlencode({"end_date": until, "start_date": start})) == [old.code]
+    # The spec: the two "may not span more than 90 days".
+    for fmt in ("json", "xml"):
+        r = client.get(f"{V2}/requests.{fmt}?" + urlencode({"end_date": until, "start_date": since}))
+        assert r.status_code == 400 and b"90" in r.content
+        validate("errors", body(r, "errors"))
     # an unescaped "+08:00" arrives as " 08:00" and is still understood
     local = timezone.localtime(timezone.now() - datetime.timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%S+08:00")
     assert old.code in ids(f"?start_date={local}")
@@ -435,3 +442,112 @@ def test_the_public_tracking_page_shows_the_open311_case(client, setup):
     assert page.status_code == 200
     assert code in page.content.decode()
     assert "13912345678" not in page.content.decode()
+
+
+# ------------------------------------------------------------- found by an outside client
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_control_characters_never_reach_the_xml(client, setup, fmt):
+    """One POST with a control character made every XML list that included it unreadable."""
+    r = post(client, fmt, description="垃圾\x01桶\x0b满溢", address_string="东门\x02")
+    assert r.status_code == 200, r.content
+    (created,) = body(r, "service_requests")
+    case = Case.objects.get(code=created["service_request_id"])
+    assert case.description == "垃圾桶满溢" and case.address == "东门"
+    # A row stored before: the output leaves them out.
+    Case.objects.filter(pk=case.pk).update(description="旧\x01数据")
+    for url in (f"{V2}/requests.xml", f"{V2}/requests/{case.code}.xml"):
+        data = xml_to_data(client.get(url).content, "service_requests")  # parses: well-formed
+        validate("requests", data)
+        assert data[0]["description"] == "旧数据"
+    # Errors that echo what was sent.
+    for url in (f"{V2}/services/a%01b.xml", f"{V2}/requests/A%0BB.xml", f"{V2}/services.xml?jurisdiction_id=a%01b"):
+        r = client.get(url)
+        assert r.status_code == 404
+        validate("errors", xml_to_data(r.content, "errors"))
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    "query", ["start_date=0001-01-01T00:00:00%2B08:00", "end_date=0001-01-01", "end_date=9999-12-31T23:59:59-12:00"]
+)
+def test_dates_out_of_range_are_a_spec_400(client, setup, fmt, query):
+    r = client.get(f"{V2}/requests.{fmt}?{query}")
+    assert r.status_code == 400, r.content
+    validate("errors", body(r, "errors"))
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_bodies_django_refuses_are_spec_400s(client, setup, settings, fmt):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
+    many = "&".join(f"a{i}=1" for i in range(60))
+    cases = [
+        client.get(f"{V2}/requests.{fmt}?{many}"),
+        client.post(f"{V2}/requests.{fmt}", f"api_key={f.KEY}&{many}", content_type=FORM),
+        client.generic("POST", f"{V2}/requests.{fmt}", b"api_key=x", content_type=f"{FORM}; charset=iso-8859-1"),
+    ]
+    for r in cases:
+        assert r.status_code == 400, r.content
+        validate("errors", body(r, "errors"))
+    assert not ServiceRequest.all_objects.exists()
+
+
+def test_a_json_body_is_told_to_use_a_form(client, setup):
+    r = client.post(
+        f"{V2}/requests.json", {"api_key": f.KEY, "service_code": "garbage"}, content_type="application/json"
+    )
+    assert r.status_code == 400
+    (error,) = body(r, "errors")
+    assert "form-encoded" in error["description"]
+
+
+def test_media_urls_are_published_as_uris(client, setup):
+    """An IRI (or a URL with characters RFC 3986 forbids) was published as sent and failed the
+    schema's "uri" format."""
+    sent = {
+        "http://例子.中国/图片.jpg": "http://xn--fsqu00a.xn--fiqs8s/%E5%9B%BE%E7%89%87.jpg",
+        "https://example.org/a|b{c}^d": "https://example.org/a%7Cb%7Bc%7D%5Ed",
+        "https://example.org/%zz": "https://example.org/%25zz",
+        "https://example.org/ok.jpg?x=1": "https://example.org/ok.jpg?x=1",
+    }
+    for url, expected in sent.items():
+        r = post(client, media_url=url)
+        assert r.status_code == 200, r.content
+        (created,) = json.loads(r.content)
+        (one,) = json.loads(client.get(f"{V2}/requests/{created['service_request_id']}.json").content)
+        validate("request", one)
+        assert one["media_url"] == expected
+
+
+@pytest.mark.parametrize(
+    "text, hidden",
+    [
+        ("电话+8613812345678", "12345678"),
+        ("电话 8613812345678", "12345678"),
+        ("电话0086 138 1234 5678", "1234 5678"),
+        ("电话138 1234 5678", "1234 5678"),
+        ("电话138-1234-5678", "1234-5678"),
+        ("邮箱 zhangsan@example.com", "zhangsan"),
+    ],
+)
+def test_published_descriptions_mask_numbers_in_any_spelling_and_emails(client, setup, text, hidden):
+    r = post(client, description=text)
+    (created,) = json.loads(r.content)
+    (one,) = json.loads(client.get(f"{V2}/requests/{created['service_request_id']}.json").content)
+    published = one["description"]
+    assert hidden not in published and ("****" in published or "***@" in published), published
+
+
+def test_an_address_id_alone_is_a_location(client, setup):
+    r = post(client, lat=None, long=None, address_id="4401-0093")
+    assert r.status_code == 200, r.content
+    (created,) = json.loads(r.content)
+    case = Case.objects.get(code=created["service_request_id"])
+    assert "4401-0093" in case.address and case.grid is None
+
+
+def test_an_address_too_long_is_one_error(client, setup):
+    r = post(client, lat=None, long=None, address_string="路" * 301)
+    errors = json.loads(r.content)
+    assert r.status_code == 400 and len(errors) == 1 and "address_string is longer" in errors[0]["description"]

@@ -126,6 +126,8 @@ def test_an_existing_open311_client_reads_us_unchanged(live_server, output_forma
     org = build_org()
     cats = f.make_services(org)
     record = f.make_request(f.make_key(), cats["garbage"])
+    # A control character stored by older code (or another writer) must not break the XML.
+    Case.objects.filter(pk=record.case.pk).update(description="垃圾桶\x01满溢")
     client = georeport.GeoReport(
         f"{live_server.url}/open311/v2", jurisdiction="shanzhi.local", output_format=output_format
     )
