@@ -20,6 +20,7 @@ from shanzhi.cases import conf, filtersets, forms, router, selectors, services, 
 from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, Category, KeywordRule, RoutingModel
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
+from shanzhi.core.params import int_param, year_param
 from shanzhi.core.scoping import ADD, CHANGE, VIEW, scope_for
 from shanzhi.core.views import (
     Column,
@@ -359,7 +360,7 @@ class CaseTransitionView(ScopedMixin, generic.View):
                     into=params["into"],
                     actor=request.user,
                     note=note,
-                    expected_version=int(version) if version.isdigit() else None,
+                    expected_version=int_param(version),
                 )
             else:
                 services.case_transition(
@@ -367,7 +368,7 @@ class CaseTransitionView(ScopedMixin, generic.View):
                     action=action,
                     actor=request.user,
                     note=note,
-                    expected_version=int(version) if version.isdigit() else None,
+                    expected_version=int_param(version),
                     photos=request.FILES.getlist("photos"),
                     **params,
                 )
@@ -466,9 +467,9 @@ class RatesView(ScopedMixin, generic.TemplateView):
         if dim not in selectors.DIMENSIONS:
             dim = "community"
         qs = self.get_queryset()
-        year = self.request.GET.get("year", "")
-        if year.isdigit():
-            qs = qs.filter(received_at__year=int(year))
+        year = year_param(self.request.GET.get("year", ""))
+        if year:
+            qs = qs.filter(received_at__year=year)
         return dim, qs, selectors.rates_by(qs, dim)
 
     def export(self):

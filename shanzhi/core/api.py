@@ -19,6 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from shanzhi.core import masking, services
 from shanzhi.core.errors import ConflictError
+from shanzhi.core.params import expected_version
 from shanzhi.core.scoping import ADD, CHANGE, DELETE, VIEW
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,19 @@ class ScopedModelPermissions(permissions.DjangoModelPermissions):
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
 
+    def has_permission(self, request, view):
+        # An action that is not what its HTTP method says (a workflow step is a POST that
+        # changes a record) names the permission it needs in the view's `action_scopes`.
+        action = getattr(view, "action", None)
+        scope = getattr(view, "action_scopes", {}).get(action)
+        if scope is None:
+            return super().has_permission(request, view)
+        if not request.user or not request.user.is_authenticated:
+            return False
+        opts = self._queryset(view).model._meta
+        perm = getattr(view, "action_permissions", {}).get(action) or f"{opts.app_label}.{scope}_{opts.model_name}"
+        return request.user.has_perm(perm)
+
     def _queryset(self, view):
         # Only the model is needed here: the class's queryset names it without building the
         # scoped queryset (its filters are applied when the view reads rows).
@@ -56,10 +70,18 @@ class ScopedViewSetMixin:
 
     permission_classes = [permissions.IsAuthenticated, ScopedModelPermissions]
     scope_action: str | None = None  # override; default from the HTTP method
+    # Extra actions whose permission and scope differ from their method's: {"transition": CHANGE}
+    # for a POST that changes the record (the model's change permission, the CHANGE scope), or
+    # VIEW for a step whose service checks its own rule. `action_permissions` names another
+    # permission for an action when the model's is not the one ({"log": "app.add_activity"}).
+    action_scopes: dict[str, str] = {}
+    action_permissions: dict[str, str] = {}
 
     def get_scope_action(self) -> str:
         if self.scope_action:
             return self.scope_action
+        if getattr(self, "action", None) in self.action_scopes:
+            return self.action_scopes[self.action]
         return ACTION_FOR_METHOD.get(self.request.method, VIEW)
 
     def get_base_queryset(self):
@@ -94,7 +116,7 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
                 serializer.instance,
                 actor=self.request.user,
                 m2m=m2m,
-                expected_version=int(version) if str(version or "").isdigit() else None,
+                expected_version=expected_version(version),
                 **data,
             )
             _check_in_scope(obj, self.request.user)

@@ -26,6 +26,7 @@ from shanzhi.core import masking, services
 from shanzhi.core.errors import ConflictError, ValidationError
 from shanzhi.core.excel import xlsx_response
 from shanzhi.core.models import AuditEvent
+from shanzhi.core.params import int_param
 from shanzhi.core.scoping import ADD, CHANGE, DELETE, VIEW
 
 
@@ -334,7 +335,7 @@ class ObjectUpdateView(ScopedMixin, ServiceFormMixin, generic.UpdateView):
             self.get_object(),
             actor=self.request.user,
             m2m=m2m,
-            expected_version=int(version) if version and version.isdigit() else None,
+            expected_version=int_param(version),
             **data,
         )
 

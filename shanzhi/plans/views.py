@@ -15,6 +15,7 @@ from django.views import generic
 
 from shanzhi.core.errors import ConflictError, ImportRowError, ValidationError
 from shanzhi.core.excel import TableReadError, read_table
+from shanzhi.core.params import int_param, year_param
 from shanzhi.core.scoping import ADD, CHANGE, VIEW
 from shanzhi.core.texts import Text
 from shanzhi.core.views import Column, ObjectDetailView, ObjectListView, ScopedMixin
@@ -267,7 +268,7 @@ class NodeUpdate(ScopedMixin, generic.detail.SingleObjectMixin, generic.FormView
                 node=self.object,
                 actor=self.request.user,
                 co_units=form.cleaned_data["co_units"],
-                expected_version=int(version) if version and version.isdigit() else None,
+                expected_version=int_param(version),
                 **data,
             )
         except ConflictError as exc:
@@ -549,11 +550,7 @@ class Scorecard(ScopedMixin, generic.TemplateView):
         ctx = super().get_context_data(**kwargs)
         plan_id = self.request.GET.get("plan")
         plans = Plan.objects.restrict(self.request.user)
-        plan = (
-            plans.filter(pk=plan_id).first()
-            if plan_id and plan_id.isdigit()
-            else selectors.current_plan(self.request.user)
-        )
+        plan = plans.filter(pk=plan_id).first() if int_param(plan_id) else selectors.current_plan(self.request.user)
         ctx["plan"], ctx["plans"] = plan, plans
         ctx["rows"] = selectors.scorecard(self.request.user, plan) if plan else []
         ctx["rules"] = rules.current_rules()
@@ -636,8 +633,7 @@ class IndicatorDetail(ObjectDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ind = self.object
-        year_param = self.request.GET.get("year", "")
-        year = int(year_param) if year_param.isdigit() else ind.plan.year
+        year = year_param(self.request.GET.get("year", "")) or ind.plan.year
         series = selectors.indicator_series(ind, year)
         ctx["series"], ctx["year"] = series, year
         ctx["chart"] = {
@@ -704,11 +700,7 @@ class ActualImport(ScopedMixin, generic.FormView):
     def get_plan(self):
         plan_id = self.request.GET.get("plan") or self.request.POST.get("plan")
         plans = Plan.objects.restrict(self.request.user)
-        return (
-            plans.filter(pk=plan_id).first()
-            if plan_id and str(plan_id).isdigit()
-            else selectors.current_plan(self.request.user)
-        )
+        return plans.filter(pk=plan_id).first() if int_param(plan_id) else selectors.current_plan(self.request.user)
 
     def form_valid(self, form):
         plan = self.get_plan()

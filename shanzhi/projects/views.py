@@ -18,6 +18,7 @@ from django.views.generic.detail import SingleObjectMixin
 from shanzhi.core import services as core
 from shanzhi.core.errors import ConflictError, ImportRowError, PermissionDenied, ValidationError
 from shanzhi.core.excel import TableReadError
+from shanzhi.core.params import int_param, year_param
 from shanzhi.core.scoping import ADD, CHANGE
 from shanzhi.core.views import (
     Column,
@@ -245,7 +246,7 @@ class ProjectUpdate(ObjectUpdateView):
         return services.project_update(
             project=self.get_object(),
             actor=self.request.user,
-            expected_version=int(version) if version and version.isdigit() else None,
+            expected_version=int_param(version),
             **data,
         )
 
@@ -401,7 +402,7 @@ class ProjectBoard(ScopedMixin, generic.TemplateView):
         ctx = super().get_context_data(**kwargs)
         qs = self.get_queryset().exclude(kind=Project.Kind.LIVELIHOOD)
         year = self.request.GET.get("year", "")
-        if year.isdigit():
+        if year_param(year):
             qs = qs.filter(year=int(year))
         ctx["columns"] = selectors.board(qs)
         ctx["year"] = year
@@ -761,9 +762,9 @@ class ParcelMove(ObjectActionView):
 
 
 def _livelihood_year(request, qs) -> int:
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        return int(year)
+    year = year_param(request.GET.get("year", ""))
+    if year:
+        return year
     latest = qs.order_by("-year").values_list("year", flat=True).first()
     return latest or timezone.localdate().year
 
@@ -838,7 +839,7 @@ class PublicProposals(generic.FormView):
         ctx = super().get_context_data(**kwargs)
         qs = Proposal.objects.exclude(status=Proposal.Status.HIDDEN).select_related("community", "project")
         year = self.request.GET.get("year", "")
-        ctx["year"] = int(year) if year.isdigit() else timezone.localdate().year + 1
+        ctx["year"] = year_param(year) or timezone.localdate().year + 1
         ctx["proposals"] = qs.filter(for_year=ctx["year"]).order_by("-votes", "-created_at")[:200]
         ctx["years"] = sorted(set(Proposal.objects.values_list("for_year", flat=True)) | {ctx["year"]}, reverse=True)
         return ctx

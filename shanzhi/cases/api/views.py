@@ -3,7 +3,7 @@ import hashlib
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -12,6 +12,7 @@ from shanzhi.cases.api import serializers as s
 from shanzhi.cases.filtersets import CaseFilterSet
 from shanzhi.cases.models import Case, Category, KeywordRule
 from shanzhi.core.api import ScopedModelViewSet, ScopedViewSetMixin
+from shanzhi.core.params import YEAR_MAX, YEAR_MIN, year_param
 from shanzhi.core.scoping import CHANGE, VIEW
 
 
@@ -51,12 +52,7 @@ class CaseViewSet(
     filterset_class = CaseFilterSet
     search_fields = ["code", "title", "description", "address"]
 
-    def get_scope_action(self):
-        if self.action == "transition":
-            return CHANGE
-        if self.action in ("timeline", "retrieve", "list"):
-            return VIEW
-        return super().get_scope_action()
+    action_scopes = {"transition": CHANGE, "timeline": VIEW}
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -93,9 +89,7 @@ class CaseViewSet(
     @extend_schema(request=s.TransitionSerializer, responses={200: s.CaseSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        if not request.user.has_perm("cases.change_case"):
-            raise exceptions.PermissionDenied(_("Your role may not do this."))
-        case = self.get_object()
+        case = self.get_object()  # change permission and scope: action_scopes
         ser = s.TransitionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)
@@ -139,13 +133,16 @@ class RatesViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     def list(self, request):
         by = request.query_params.get("by", "community")
         if by not in selectors.DIMENSIONS:
-            raise serializers.ValidationError({"by": f"one of {', '.join(selectors.DIMENSIONS)}"})
+            raise serializers.ValidationError({"by": _("One of: %(v)s.") % {"v": ", ".join(selectors.DIMENSIONS)}})
         qs = self.get_queryset()
-        year = request.query_params.get("year", "")
-        if year:
-            if not year.isdigit():
-                raise serializers.ValidationError({"year": "a year, e.g. 2025"})
-            qs = qs.filter(received_at__year=int(year))
+        raw = request.query_params.get("year", "")
+        if raw:
+            year = year_param(raw)
+            if year is None:
+                raise serializers.ValidationError(
+                    {"year": _("A year from %(lo)d to %(hi)d, e.g. 2025.") % {"lo": YEAR_MIN, "hi": YEAR_MAX}}
+                )
+            qs = qs.filter(received_at__year=year)
         rows = selectors.rates_by(qs, by)
         return Response(s.RateRowSerializer(rows, many=True).data)
 

@@ -143,3 +143,17 @@ def test_dispatch_desk_keeps_sight_of_cases_it_dispatched(org, case):
     # Other departments stay within their own cases.
     urban = org.users["dept"]
     assert not Case.objects.restrict(urban).filter(pk=case.pk).exists()
+
+
+def test_a_leader_takes_workflow_steps_through_the_api_too(api_for, org):
+    """The API asked for the add permission on every POST, so a leader (who may change cases
+    but not file them) got 403 on 督办 and on deciding extensions; the page allowed both."""
+    case = make_case(org)
+    r = api_for("leader").post(
+        f"/api/cases/cases/{case.pk}/transition/", {"action": "supervise", "note": "请加快办理"}, format="json"
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["supervised"] is True
+    # Without the change permission it is still refused.
+    r = api_for("resident").post(f"/api/cases/cases/{case.pk}/transition/", {"action": "supervise"}, format="json")
+    assert r.status_code in (403, 404)

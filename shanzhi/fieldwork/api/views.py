@@ -10,10 +10,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from shanzhi.core.api import ScopedModelPermissions, ScopedModelViewSet, ScopedViewSetMixin
+from shanzhi.core.api import ScopedModelViewSet, ScopedViewSetMixin
 from shanzhi.core.scoping import VIEW
 from shanzhi.fieldwork import filtersets, services
 from shanzhi.fieldwork.api import serializers as s
@@ -34,27 +33,15 @@ from shanzhi.fieldwork.models import (
 from shanzhi.orgs.models import Community, Enterprise, Grid
 
 
-class StepPermissions(ScopedModelPermissions):
-    """Workflow steps need the view permission here; the service checks the step's own rule."""
-
-    def has_permission(self, request, view):
-        if getattr(view, "action", None) in getattr(view, "step_actions", ()):
-            model = view.get_base_queryset().model
-            return request.user.is_authenticated and request.user.has_perm(
-                f"{model._meta.app_label}.view_{model._meta.model_name}"
-            )
-        return super().has_permission(request, view)
-
-
 class ServiceViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsAuthenticated, StepPermissions]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # Workflow steps need the view permission and scope here; the service checks the step's
+    # own rule (who may do it, in which scope).
     step_actions: tuple[str, ...] = ()
 
-    def get_scope_action(self):
-        if self.action in self.step_actions:
-            return VIEW  # the service checks scope for the step itself
-        return super().get_scope_action()
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.action_scopes = {**cls.action_scopes, **dict.fromkeys(cls.step_actions, VIEW)}
 
     def _input(self, serializer_class):
         ser = serializer_class(data=self.request.data)

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from shanzhi.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, _check_in_scope
+from shanzhi.core.params import expected_version, year_param
 from shanzhi.core.scoping import CHANGE
 from shanzhi.plans import filtersets, selectors, services
 from shanzhi.plans.api import serializers as s
@@ -53,7 +54,7 @@ class PlanNodeViewSet(
                 node=serializer.instance,
                 actor=self.request.user,
                 co_units=co_units,
-                expected_version=int(version) if str(version or "").isdigit() else None,
+                expected_version=expected_version(version),
                 **data,
             )
             _check_in_scope(node, self.request.user)
@@ -137,7 +138,7 @@ class IndicatorViewSet(ScopedReadOnlyViewSet):
     @action(detail=False, methods=["get"])
     def summary(self, request):
         year = request.query_params.get("year")
-        rows = selectors.indicator_summary(request.user, year=int(year) if year and year.isdigit() else None)
+        rows = selectors.indicator_summary(request.user, year=year_param(year))
         return Response(s.IndicatorSummarySerializer(rows, many=True).data)
 
 

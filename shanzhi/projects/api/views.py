@@ -1,11 +1,12 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from shanzhi.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
+from shanzhi.core.params import expected_version
 from shanzhi.core.scoping import CHANGE
 from shanzhi.projects import filtersets, services
 from shanzhi.projects.api import serializers as s
@@ -23,30 +24,15 @@ from shanzhi.projects.models import (
 )
 
 
-class ChangePermission(permissions.BasePermission):
-    """Workflow actions (a POST on an existing record) need the change permission, not add."""
-
-    def has_permission(self, request, view):
-        meta = view.get_queryset().model._meta
-        perm = getattr(view, "action_permissions", {}).get(view.action) or f"{meta.app_label}.change_{meta.model_name}"
-        return bool(request.user and request.user.is_authenticated and request.user.has_perm(perm))
-
-
 class WorkflowActionsMixin:
-    """Actions listed in `workflow_actions` act on one existing record: CHANGE scope and permission."""
+    """Actions listed in `workflow_actions` act on one existing record: CHANGE scope and
+    permission (or the one `action_permissions` names), through core's `action_scopes`."""
 
     workflow_actions: tuple[str, ...] = ()
-    action_permissions: dict[str, str] = {}
 
-    def get_scope_action(self):
-        if getattr(self, "action", None) in self.workflow_actions:
-            return CHANGE
-        return super().get_scope_action()
-
-    def get_permissions(self):
-        if getattr(self, "action", None) in self.workflow_actions:
-            return [permissions.IsAuthenticated(), ChangePermission()]
-        return super().get_permissions()
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.action_scopes = {**cls.action_scopes, **dict.fromkeys(cls.workflow_actions, CHANGE)}
 
 
 def _check_scope(obj, user):
@@ -74,7 +60,7 @@ class ProjectViewSet(WorkflowActionsMixin, ScopedModelViewSet):
             obj = services.project_update(
                 project=serializer.instance,
                 actor=self.request.user,
-                expected_version=int(version) if str(version or "").isdigit() else None,
+                expected_version=expected_version(version),
                 **serializer.validated_data,
             )
             _check_scope(obj, self.request.user)
