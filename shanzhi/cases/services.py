@@ -45,7 +45,7 @@ from shanzhi.core import db, workdays
 from shanzhi.core import services as core_services
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.models import AuditEvent
-from shanzhi.core.scoping import CHANGE
+from shanzhi.core.scoping import CHANGE, LEVEL_COMMUNITY, LEVEL_GRID, scope_for
 from shanzhi.core.texts import Text, strip_controls
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
@@ -350,6 +350,37 @@ def case_create(
     return case
 
 
+def intake_placement_errors(actor, *, grid=None, enterprise=None, department=None) -> dict[str, str]:
+    """What a staff or API caller may not decide when filing a case: a grid or an enterprise
+    outside their scope, or the handling department unless their role dispatches (a resident
+    naming a department skipped the desk). Internal callers (a project's blocker, a patrol
+    finding) place their cases themselves and do not ask."""
+    errors = {}
+    outside = _("You cannot place this record outside your own scope.")
+    for name, obj in (("grid", grid), ("enterprise", enterprise)):
+        if obj is not None and not type(obj).objects.restrict(actor).filter(pk=obj.pk).exists():
+            errors[name] = outside
+    if department is not None and workflow.DISPATCH not in role_capabilities(actor):
+        errors["department"] = _("Your role does not choose the handling department: the dispatch desk does.")
+    return errors
+
+
+def _home_of(actor) -> tuple[Any, int | None]:
+    """Where a case filed by community or grid staff with no location belongs: their own grid
+    (if they hold one) or community. It then stays in their view and their community's work —
+    before, a community worker's case without a point was visible to the desk only."""
+    from shanzhi.orgs.models import Grid
+
+    scope = scope_for(actor)
+    if scope.level == LEVEL_GRID and len(scope.grid_ids) == 1:
+        grid = Grid.objects.filter(pk=next(iter(scope.grid_ids))).first()
+        if grid is not None:
+            return grid, grid.community_id
+    if scope.level in (LEVEL_COMMUNITY, LEVEL_GRID) and len(scope.community_ids) == 1:
+        return None, next(iter(scope.community_ids))
+    return None, None
+
+
 @dataclasses.dataclass
 class _Prepared:
     """A new case and every row it writes, built before the transaction; only the case's id is
@@ -448,6 +479,8 @@ def _case_prepare(
             decision.routed_by = Case.RoutedBy.DISPATCH
             decision.confident = False
     category = decision.category
+    if decision.grid is None and decision.community_id is None:
+        decision.grid, decision.community_id = _home_of(actor)
     if priority is None:
         priority = _default_priority(category, kind)
 
@@ -815,8 +848,9 @@ def _route_write(plans: list[_RoutePlan]) -> int:
 # ----------------------------------------------------------------------------- capabilities
 
 
-def capabilities(actor, case: Case) -> set[str]:
-    """What the actor may do to this case in the workflow table's terms (scope is checked apart)."""
+def role_capabilities(actor) -> set[str]:
+    """What the actor's role may do to any case in its scope (the part that does not depend on
+    the case): e.g. DISPATCH — choosing the handling department, at intake too."""
     if actor is None:
         return {workflow.SYSTEM}
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
@@ -824,23 +858,34 @@ def capabilities(actor, case: Case) -> set[str]:
     role = getattr(actor, "role", "")
     if actor.is_superuser or role == "admin":
         return {workflow.DISPATCH, workflow.HANDLE, workflow.LEAD, workflow.SUMMONER, workflow.SUMMONED}
-    caps: set[str] = set()
     if role == "leader":
-        caps |= {workflow.LEAD, workflow.DISPATCH, workflow.SUMMONER}
-    elif role == "dept" and actor.department_id:
-        dept = actor.department
-        if dept.kind == "dispatch":
-            caps |= {workflow.DISPATCH, workflow.SUMMONER}
+        return {workflow.LEAD, workflow.DISPATCH, workflow.SUMMONER}
+    if role == "dept" and actor.department_id and actor.department.kind == "dispatch":
+        return {workflow.DISPATCH, workflow.SUMMONER}
+    if role == "community":
+        return {workflow.DISPATCH, workflow.SUMMONER}
+    if role == "grid":
+        return {workflow.SUMMONER}
+    return set()
+
+
+def capabilities(actor, case: Case) -> set[str]:
+    """What the actor may do to this case in the workflow table's terms (scope is checked apart)."""
+    caps = role_capabilities(actor)
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return caps
+    role = getattr(actor, "role", "")
+    if actor.is_superuser or role == "admin":
+        return caps
+    if role == "dept" and actor.department_id:
         if case.department_id == actor.department_id:
             caps.add(workflow.HANDLE)
         if case.summons.filter(department_id=actor.department_id, is_deleted=False).exists():
             caps.add(workflow.SUMMONED)
     elif role == "community":
-        caps |= {workflow.DISPATCH, workflow.SUMMONER}
         if _locally_handled(case):
             caps.add(workflow.HANDLE)
     elif role == "grid":
-        caps.add(workflow.SUMMONER)
         if _locally_handled(case):
             caps.add(workflow.HANDLE)
         if case.created_by_id == actor.pk:  # their own finding: they check the result on site

@@ -411,8 +411,12 @@ class CaseCreate(ScopedMixin, generic.FormView):
     def form_valid(self, form):
         d = form.cleaned_data
         grid = d.get("grid")
-        if grid is not None and not type(grid).objects.restrict(self.request.user).filter(pk=grid.pk).exists():
-            form.add_error("grid", _("You cannot place this record outside your own scope."))
+        errors = services.intake_placement_errors(
+            self.request.user, grid=grid, enterprise=d.get("enterprise"), department=d.get("department")
+        )
+        if errors:
+            for field, message in errors.items():
+                form.add_error(field, message)
             return self.form_invalid(form)
         try:
             case = services.case_create(

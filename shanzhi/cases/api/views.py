@@ -71,9 +71,11 @@ class CaseViewSet(
             raise serializers.ValidationError(
                 {"idempotency_key": _("The Idempotency-Key header is longer than 200 characters.")}
             )
-        grid = d.get("grid")
-        if grid is not None and not type(grid).objects.restrict(request.user).filter(pk=grid.pk).exists():
-            raise serializers.ValidationError({"grid": _("You cannot place this record outside your own scope.")})
+        errors = services.intake_placement_errors(
+            request.user, grid=d.get("grid"), enterprise=d.get("enterprise"), department=d.get("department")
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         case = services.case_create(
             actor=request.user,
             source=Case.Source.API,

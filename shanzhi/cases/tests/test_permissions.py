@@ -157,3 +157,38 @@ def test_a_leader_takes_workflow_steps_through_the_api_too(api_for, org):
     # Without the change permission it is still refused.
     r = api_for("resident").post(f"/api/cases/cases/{case.pk}/transition/", {"action": "supervise"}, format="json")
     assert r.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("role", ["community", "grid"])
+def test_a_case_staff_file_without_a_place_stays_in_their_view(api_for, org, role):
+    """Filed without a point, the case had no community or grid: the desk saw it, its author
+    got 404 on the case they had just filed."""
+    c = api_for(role)
+    r = c.post("/api/cases/cases/", {"description": "小区门口垃圾堆放"}, format="json")
+    assert r.status_code == 201, r.content
+    case = Case.objects.get(pk=r.json()["id"])
+    user = org.users[role]
+    if role == "grid":
+        assert case.grid is not None and case.grid.community_id == case.community_id
+    assert case.community_id is not None
+    assert c.get(f"/api/cases/cases/{case.pk}/").status_code == 200
+    assert Case.objects.restrict(user).filter(pk=case.pk).exists()
+
+
+def test_intake_callers_place_cases_only_as_their_role_and_scope_allow(api_for, org):
+    """A resident could name the handling department (skipping the desk), and an enterprise of
+    another community carried its grid past the grid check."""
+    body = {"description": "路灯坏了", "address": "康景路"}
+    r = api_for("resident").post(
+        "/api/cases/cases/", {**body, "department": org.departments["urban"].pk}, format="json"
+    )
+    assert r.status_code == 400 and "department" in r.json(), r.content
+    r = api_for("community").post("/api/cases/cases/", {**body, "enterprise": org.enterprises["B"].pk}, format="json")
+    assert r.status_code == 400 and "enterprise" in r.json(), r.content
+    assert not Case.all_objects.exists()
+    r = api_for("community").post(
+        "/api/cases/cases/", {**body, "department": org.departments["urban"].pk}, format="json"
+    )
+    assert r.status_code == 201 and r.json()["department"] == org.departments["urban"].pk
+    r = api_for("community").post("/api/cases/cases/", {**body, "enterprise": org.enterprises["A"].pk}, format="json")
+    assert r.status_code == 201, r.content
