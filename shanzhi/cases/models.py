@@ -138,6 +138,14 @@ def _unindexed(name: str) -> models.Field:
 
 
 class CaseQuerySet(ScopedQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(), which keeps the derived month in step: the demo's cases had
+        # none, so the rates by month put almost every case under "—".
+        objs = list(objs)
+        for obj in objs:
+            obj.derive_columns()
+        return super().bulk_create(objs, *args, **kwargs)
+
     def open(self):
         return self.exclude(status__in=CLOSED_STATES)
 

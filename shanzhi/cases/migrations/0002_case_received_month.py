@@ -2,20 +2,12 @@
 
 from django.conf import settings
 from django.db import migrations, models
-from django.utils import timezone
 
 
 def fill_month(apps, schema_editor):
-    Case = apps.get_model("cases", "Case")
-    batch = []
-    for case in Case.objects.filter(received_month__isnull=True).only("pk", "received_at").iterator(chunk_size=5000):
-        case.received_month = timezone.localtime(case.received_at).date().replace(day=1)
-        batch.append(case)
-        if len(batch) >= 5000:
-            Case.objects.bulk_update(batch, ["received_month"])
-            batch.clear()
-    if batch:
-        Case.objects.bulk_update(batch, ["received_month"])
+    from shanzhi.cases.migrations import _fill_received_month
+
+    _fill_received_month(apps.get_model("cases", "Case"))
 
 
 class Migration(migrations.Migration):
