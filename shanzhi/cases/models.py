@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext, pgettext_lazy
 
 from shanzhi.core import texts
 from shanzhi.core.models import BaseModel
@@ -535,7 +535,16 @@ class CaseEvent(models.Model):
         "deadline_extended_workdays": pgettext_lazy("case event data", "deadline extended (working days)"),
         "days": pgettext_lazy("case event data", "working days"),
         "level": pgettext_lazy("case event data", "escalation level"),
+        "lead": pgettext_lazy("case event data", "lead department"),
+        "departments": pgettext_lazy("case event data", "summoned departments"),
+        "score": pgettext_lazy("case event data", "score"),
+        "contacted": pgettext_lazy("case event data", "contacted"),
+        "resolved": pgettext_lazy("case event data", "resolved"),
+        "satisfaction": pgettext_lazy("case event data", "satisfaction"),
+        "valid": pgettext_lazy("case event data", "valid call-back"),
     }
+    # Keys whose stored code is a choice: shown by its label.
+    DATA_CHOICES = {"satisfaction": "Satisfaction"}
 
     @property
     def actor_display(self) -> str:
@@ -546,7 +555,21 @@ class CaseEvent(models.Model):
 
     @property
     def data_items(self) -> list[tuple[str, Any]]:
-        return [(str(self.DATA_LABELS.get(k, k)), texts.render(v)) for k, v in (self.data or {}).items()]
+        """The step's data as (label, value) in the reader's language: yes/no, names joined as
+        the language joins them, a choice by its label."""
+        return [(str(self.DATA_LABELS.get(k, k)), self._data_value(k, v)) for k, v in (self.data or {}).items()]
+
+    def _data_value(self, key: str, value: Any) -> Any:
+        if value is None:
+            return "—"
+        if isinstance(value, bool):
+            return pgettext("yes or no", "yes") if value else pgettext("yes or no", "no")
+        if isinstance(value, list):
+            return pgettext("names separator", ", ").join(str(texts.render(v)) for v in value)
+        choices = getattr(Case, self.DATA_CHOICES.get(key, ""), None)
+        if choices is not None and value in choices.values:
+            return choices(value).label
+        return texts.render(value)
 
     @property
     def to_status_label(self) -> str:

@@ -48,6 +48,7 @@ from shanzhi.core.models import AuditEvent
 from shanzhi.core.scoping import CHANGE, LEVEL_COMMUNITY, LEVEL_GRID, scope_for
 from shanzhi.core.texts import Text, strip_controls
 
+NOTE_MAX = 4000  # a step's note or reply, like a case's description
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
 _CODE_SPACE = len(CODE_ALPHABET) ** 8
 logger = logging.getLogger(__name__)
@@ -960,9 +961,11 @@ def case_transition(
                 raise PermissionDenied(_("This case is outside your scope."))
         if not (t.who & capabilities(actor, locked)):
             raise PermissionDenied(_("Your role may not take this step on this case."))
-        note = (note or "").strip() if not isinstance(note, Text) else note
+        note = strip_controls(note or "").strip() if not isinstance(note, Text) else note
         if t.needs_note and not note:
             raise ValidationError({"note": _("Give a reason or a note for this step.")})
+        if not isinstance(note, Text) and len(note) > NOTE_MAX:
+            raise ValidationError({"note": _("At most %(n)d characters.") % {"n": NOTE_MAX}})
         result = _apply(locked, action, actor=actor, note=note, params=params, photos=photos)
     for k, v in vars(result).items():  # keep the caller's object fresh
         if not k.startswith("_"):
@@ -1009,6 +1012,8 @@ def _apply(
                 raise ValidationError({"department": _("Choose the department to dispatch to.")})
         if dept is not None and dept.kind == "dispatch" and action != "reopen":
             raise ValidationError({"department": _("Dispatch to a handling department, not to the dispatch desk.")})
+        if action == "reassign" and dept is not None and dept.pk == case.department_id:
+            raise ValidationError({"department": _("The case is already with this department: choose another one.")})
         if action == "reopen":
             if not (
                 case.callback_satisfaction == Case.Satisfaction.UNSATISFIED
@@ -1234,6 +1239,11 @@ def _whistle(case: Case, *, actor, params: dict, now, data: dict, setf) -> None:
         raise ValidationError({"lead": _("Choose the lead department.")})
     if any(d is None for d in depts):
         raise ValidationError({"departments": _("Unknown department.")})
+    desk = _("Summon handling departments, not the dispatch desk.")
+    if lead.kind == "dispatch":
+        raise ValidationError({"lead": desk})
+    if any(d.kind == "dispatch" for d in depts):
+        raise ValidationError({"departments": desk})
     depts = [d for d in depts if d.pk != lead.pk]
     if not depts:
         raise ValidationError({"departments": _("Summon at least one department besides the lead.")})

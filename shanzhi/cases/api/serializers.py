@@ -172,7 +172,7 @@ class CaseCreateSerializer(CachedFieldsMixin, serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[(a, a) for a in ACTIONS if a not in ("warn", "escalate")])
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
     version = serializers.IntegerField(required=False, help_text="The version you read; a stale one gets 409.")
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False, allow_null=True)
     local = serializers.BooleanField(required=False, default=False)

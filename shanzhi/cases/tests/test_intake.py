@@ -444,3 +444,38 @@ def test_public_api_speaks_the_readers_language_and_one_time_zone(org, client):
     data = client.get(f"/api/cases/public/{case.code}/").json()
     offset = data["received_at"][-6:]
     assert offset == "+08:00" and data["timeline"] and all(ev["at"].endswith(offset) for ev in data["timeline"])
+
+
+def test_timeline_data_reads_as_words_in_the_readers_language(org):
+    """A call-back step showed "contacted: True · satisfaction: basic", a whistle step the
+    departments as a Python list, on the Chinese page as on the English one."""
+    from shanzhi.cases.models import CaseEvent
+
+    case = make_case(org)
+    ev = CaseEvent(
+        case=case,
+        action="callback",
+        data={
+            "contacted": True,
+            "resolved": None,
+            "satisfaction": "basic",
+            "departments": ["甲办", "乙办"],
+            "score": 5,
+        },
+    )
+    with translation.override("zh-hans"):
+        assert ev.data_items == [
+            ("联系上", "是"),
+            ("已解决", "—"),
+            ("满意度", "基本满意"),
+            ("召集部门", "甲办、乙办"),
+            ("评分", 5),
+        ]
+    with translation.override("en"):
+        assert dict(ev.data_items) == {
+            "contacted": "yes",
+            "resolved": "—",
+            "satisfaction": "Basically satisfied",
+            "summoned departments": "甲办, 乙办",
+            "score": 5,
+        }

@@ -167,3 +167,25 @@ def test_grid_worker_checks_the_result_of_their_own_finding(org):
     own = services.case_transition(case=own, action="close", actor=grid)
     assert own.status == "closed"
     assert own.events.filter(action="verify", actor=grid).exists()
+
+
+def test_steps_that_could_only_mislead_are_refused(org):
+    """Reassigning to the department that has the case wrote a "reassign" step that changed
+    nothing; the whistle accepted the dispatch desk as lead; a note had no length limit."""
+    from django.core.exceptions import ValidationError
+
+    from shanzhi.cases.tests.factories import make_case
+
+    d, admin = org.departments, org.users["admin"]
+    case = make_case(org)
+    steps = case.events.count()
+    with pytest.raises(ValidationError) as exc:
+        services.case_transition(case=case, action="reassign", actor=admin, department=d["urban"], note="x")
+    assert "department" in exc.value.message_dict
+    for lead, others in ((d["dispatch"], [d["health"]]), (d["urban"], [d["dispatch"]])):
+        with pytest.raises(ValidationError):
+            services.case_whistle(case=case, actor=org.users["community"], lead=lead, departments=others)
+    with pytest.raises(ValidationError) as exc:
+        services.case_transition(case=case, action="note", actor=admin, note="很" * 4001)
+    assert "note" in exc.value.message_dict
+    assert case.events.count() == steps and not case.summons.exists()

@@ -106,3 +106,16 @@ def test_no_app_catalogue_is_overridden_by_another():
         if len(set(by_app.values())) > 1
     ]
     assert not clashes, f"{len(clashes)} strings translated differently by different apps:\n" + "\n".join(clashes)
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_message_id_is_english(po_path):
+    """English is the fallback: a Chinese msgid ("督办") showed Chinese on the English page."""
+    import re
+
+    chinese = [
+        e.msgid
+        for e in polib.pofile(str(po_path))
+        if re.search(r"[\u3400-\u9fff]", e.msgid) and not re.search(r"[A-Za-z]{2}", e.msgid)
+    ]
+    assert not chinese, f"msgids without English in {po_path}: {chinese[:10]}"
