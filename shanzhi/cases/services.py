@@ -911,7 +911,32 @@ def available_actions(actor, case: Case) -> list[str]:
     if not _in_scope(actor, case):
         return []
     caps = capabilities(actor, case)
-    return [a for a in workflow.allowed_actions(case.status, caps) if a in workflow.STAFF_ACTIONS]
+    return [
+        a
+        for a in workflow.allowed_actions(case.status, caps)
+        if a in workflow.STAFF_ACTIONS and _refusal(case, a, actor) is None
+    ]
+
+
+def _refusal(case: Case, action: str, actor, params: dict | None = None) -> str | None:
+    """Why a step the table allows cannot be taken on this case now (the case's own state, not
+    the input): the page offers no button for it, and the step is refused with this reason."""
+    if action in ("approve_extension", "refuse_extension") and not case.extension_days_requested:
+        return _("There is no extension request to decide.")
+    if action == "request_extension" and case.extension_days_requested:
+        return _("An extension request is already waiting for a decision.")
+    if action == "reopen" and not (
+        case.callback_satisfaction == Case.Satisfaction.UNSATISFIED
+        or case.callback_resolved is False
+        or (params or {}).get("force")
+    ):
+        return _("Only a case whose call-back was unsatisfied or unresolved can be reopened.")
+    if action == "arrive" and getattr(actor, "department_id", None):
+        if case.summons.filter(department_id=actor.department_id, is_deleted=False, arrived_at__isnull=False).exists():
+            return _("Your department has already reported its arrival.")
+    if action == "supervise" and case.supervised:
+        return _("The case is already under supervision.")
+    return None
 
 
 # ----------------------------------------------------------------------------- transitions
@@ -992,6 +1017,9 @@ def _apply(
     after = workflow.next_state(before, action, case.suspended_from)
     if after is None:
         raise ValidationError(_("“%(a)s” is not possible now.") % {"a": action})
+    refusal = _refusal(case, action, actor, params)
+    if refusal is not None:
+        raise ValidationError(refusal)
     data: dict[str, Any] = {}
     is_public = True
     changed: dict[str, Any] = {}
@@ -1015,12 +1043,6 @@ def _apply(
         if action == "reassign" and dept is not None and dept.pk == case.department_id:
             raise ValidationError({"department": _("The case is already with this department: choose another one.")})
         if action == "reopen":
-            if not (
-                case.callback_satisfaction == Case.Satisfaction.UNSATISFIED
-                or case.callback_resolved is False
-                or params.get("force")
-            ):
-                raise ValidationError(_("Only a case whose call-back was unsatisfied or unresolved can be reopened."))
             dept = dept or case.department
             setf(
                 reopen_count=case.reopen_count + 1,
@@ -1138,13 +1160,9 @@ def _apply(
             raise ValidationError({"days": _("Give the number of working days requested.")}) from None
         if not 1 <= days <= 60:
             raise ValidationError({"days": _("Between 1 and 60 working days.")})
-        if case.extension_days_requested:
-            raise ValidationError(_("An extension request is already waiting for a decision."))
         setf(extension_days_requested=days)
         data["days"] = days
     elif action in ("approve_extension", "refuse_extension"):
-        if not case.extension_days_requested:
-            raise ValidationError(_("There is no extension request to decide."))
         if action == "approve_extension":
             base = max(case.deadline or now, now)
             setf(deadline=workdays.deadline_after(base, workdays=case.extension_days_requested), warned_at=None)
@@ -1168,8 +1186,6 @@ def _apply(
         if s is None:
             raise PermissionDenied(_("Your department was not summoned to this case."))
         if action == "arrive":
-            if s.arrived_at:
-                raise ValidationError(_("Your department has already reported its arrival."))
             s.arrived_at, s.status = now, CaseSummons.Status.ARRIVED
         else:
             s.report, s.reported_at, s.status = note, now, CaseSummons.Status.REPORTED

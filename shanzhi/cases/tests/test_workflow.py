@@ -189,3 +189,36 @@ def test_steps_that_could_only_mislead_are_refused(org):
         services.case_transition(case=case, action="note", actor=admin, note="很" * 4001)
     assert "note" in exc.value.message_dict
     assert case.events.count() == steps and not case.summons.exists()
+
+
+def test_no_button_for_a_step_that_can_only_be_refused(org):
+    """After an extension was decided the page still offered to approve and refuse it, a
+    department that had arrived could arrive again, a satisfied call-back could be reopened:
+    each click ended in an error message."""
+    from shanzhi.cases.tests.factories import drive_to
+
+    d, admin, dept = org.departments, org.users["admin"], org.users["dept"]
+    case = make_case(org)
+    services.case_transition(case=case, action="sign", actor=dept)
+    assert "approve_extension" not in services.available_actions(admin, case)
+    services.case_transition(case=case, action="request_extension", actor=dept, days=3, note="材料未齐")
+    assert {"approve_extension", "refuse_extension"} <= set(services.available_actions(admin, case))
+    assert "request_extension" not in services.available_actions(dept, case)
+    services.case_transition(case=case, action="refuse_extension", actor=admin, note="不同意")
+    assert not {"approve_extension", "refuse_extension"} & set(services.available_actions(admin, case))
+    with pytest.raises(ValidationError):
+        services.case_transition(case=case, action="approve_extension", actor=admin)
+
+    services.case_transition(case=case, action="supervise", actor=admin, note="加快")
+    assert "supervise" not in services.available_actions(admin, case)
+
+    whistle = services.case_whistle(
+        case=make_case(org), actor=org.users["community"], lead=d["urban"], departments=[d["health"]]
+    )
+    health = org.others["dept"]
+    assert "arrive" in services.available_actions(health, whistle)
+    services.case_transition(case=whistle, action="arrive", actor=health)
+    assert "arrive" not in services.available_actions(health, whistle)
+
+    done = drive_to(make_case(org), "called_back", org)
+    assert "reopen" not in services.available_actions(admin, done)
