@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views import generic
 
 from shanzhi.cases import conf, filtersets, forms, router, selectors, services, workflow
-from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, Category, KeywordRule, RoutingModel
+from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, CaseEvent, Category, KeywordRule, RoutingModel
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
 from shanzhi.core.params import int_param, year_param
@@ -182,6 +182,16 @@ def _waiting_hours(case: Case) -> float:
     return round((timezone.now() - case.received_at).total_seconds() / 3600, 1)
 
 
+def _last_returns(case_ids: list[int]) -> dict[int, CaseEvent]:
+    """The latest "return" step of each case (who returned it, and why), in one query."""
+    out: dict[int, CaseEvent] = {}
+    if case_ids:
+        events = CaseEvent.objects.filter(case_id__in=case_ids, action="return").select_related("actor")
+        for ev in events.order_by("case_id", "-at", "-id"):
+            out.setdefault(ev.case_id, ev)
+    return out
+
+
 class DeskQueueView(ObjectListView):
     """派单台: the cases waiting for a person to send them to a department, oldest first."""
 
@@ -221,17 +231,23 @@ class DeskQueueView(ObjectListView):
         ctx = super().get_context_data(**kwargs)
         now = timezone.now()
         items = []
+        returns = _last_returns([c.pk for c in ctx["object_list"] if c.status == Case.Status.RETURNED])
         for case in ctx["object_list"]:
-            # Pre-select the department the (suggested) category would send it to.
+            # Pre-select the department the (suggested) category would send it to — unless that
+            # department has just returned it: one click would send it straight back.
             category = case.category or case.suggested_category
             suggested = None
             if category is not None:
                 suggested = category.default_department_id or (
                     category.parent.default_department_id if category.parent_id else None
                 )
+            returned = returns.get(case.pk)
+            if returned is not None and returned.actor is not None and suggested == returned.actor.department_id:
+                suggested = None
             items.append(
                 {
                     "case": case,
+                    "returned": returned,
                     "waiting": timesince(case.received_at, now),
                     "suggested_department_id": suggested,
                     # The title is often the description's beginning: show the text only if it says more.

@@ -311,3 +311,23 @@ def test_the_menu_shows_the_desk_to_its_staff_and_leaders_only(org, desk_client,
     assert f'href="{url}"' in client_for("leader").get("/home/").content.decode()
     for role in ("dept", "community", "grid"):  # other departments' staff included
         assert f'href="{url}"' not in client_for(role).get("/home/").content.decode(), role
+
+
+def test_a_returned_case_shows_why_and_is_not_sent_straight_back(org, desk_client, cases):
+    """The quick-dispatch list pre-selected the category's department even when that very
+    department had just returned the case, and the row did not say why it came back."""
+    returned = cases["returned"]
+    Case.objects.filter(pk=returned.pk).update(category=make_categories_garbage(org))
+    r = desk_client.get("/cases/desk/")
+    item = next(i for i in r.context["items"] if i["case"].pk == returned.pk)
+    assert item["suggested_department_id"] is None  # urban returned it; garbage's default is urban
+    page = r.content.decode()
+    assert "不属于我队职责" in page and 'data-testid="desk-return-reason"' in page
+    other = next(i for i in r.context["items"] if i["case"].pk == cases["hotline"].pk)
+    assert other.get("returned") is None
+
+
+def make_categories_garbage(org):
+    from shanzhi.cases.models import Category
+
+    return Category.objects.get(code="urban-garbage")
