@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from shanzhi.accounts.models import User
 from shanzhi.cases import conf
 from shanzhi.cases.models import Case, Category, KeywordRule
 from shanzhi.orgs.models import Department, Enterprise, Grid
@@ -97,6 +99,12 @@ class StaffCaseForm(PublicCaseForm):
         required=False,
     )
     enterprise = forms.ModelChoiceField(label=_("enterprise"), queryset=Enterprise.objects.none(), required=False)
+    leader = forms.ModelChoiceField(
+        label=pgettext_lazy("case", "responsible leader"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("企业家直通车: the leader who answers for an enterprise request (required for one)."),
+    )
     longitude = forms.FloatField(label=_("longitude"), required=False)
     latitude = forms.FloatField(label=_("latitude"), required=False)
 
@@ -112,6 +120,7 @@ class StaffCaseForm(PublicCaseForm):
         "grid",
         "department",
         "enterprise",
+        "leader",
         "reporter_name",
         "reporter_phone",
         "photos",
@@ -122,12 +131,23 @@ class StaffCaseForm(PublicCaseForm):
         self.fields["grid"].queryset = Grid.objects.restrict(user).select_related("community")
         self.fields["department"].queryset = Department.objects.exclude(kind=Department.Kind.DISPATCH)
         self.fields["enterprise"].queryset = Enterprise.objects.restrict(user)
+        self.fields["leader"].queryset = leaders()
         self.order_fields(self.field_order)
 
     def clean(self):
         data = forms.Form.clean(self)
         LocationMixin.clean(self)
+        if data.get("kind") == Case.Kind.ENTERPRISE:
+            if not data.get("enterprise"):
+                self.add_error("enterprise", _("Choose the enterprise."))
+            if not data.get("leader"):
+                self.add_error("leader", _("Name the leader who answers for this enterprise request."))
         return data
+
+
+def leaders():
+    """The street leaders who may be named for an enterprise request (企业家直通车)."""
+    return User.objects.filter(role="leader", is_active=True).order_by("username")
 
 
 class TrackForm(forms.Form):

@@ -449,6 +449,7 @@ class CaseCreate(ScopedMixin, generic.FormView):
                 grid=grid,
                 department=d.get("department"),
                 enterprise=d.get("enterprise"),
+                leader=d.get("leader"),
                 reporter_name=d.get("reporter_name", ""),
                 reporter_phone=d.get("reporter_phone", ""),
                 photos=d.get("photos") or [],

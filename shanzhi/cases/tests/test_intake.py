@@ -479,3 +479,24 @@ def test_timeline_data_reads_as_words_in_the_readers_language(org):
             "summoned departments": "甲办, 乙办",
             "score": 5,
         }
+
+
+def test_hotline_entry_names_the_leader_of_an_enterprise_request(org, client_for):
+    """企业家直通车: the form had no leader field, so no enterprise case ever had one."""
+    make_categories(org)
+    c = client_for("admin")
+    form = {
+        "kind": "enterprise",
+        "nature": "help",
+        "description": "企业用电增容审批慢",
+        "enterprise": org.enterprises["A"].pk,
+        "idempotency_key": "ent-1",
+    }
+    r = c.post("/cases/new/", form)
+    assert r.status_code == 200 and "leader" in r.context["form"].errors
+    assert Case.objects.count() == 0
+    leader = org.users["leader"]
+    r = c.post("/cases/new/", {**form, "leader": leader.pk})
+    assert r.status_code == 302, r.context["form"].errors if r.context else r
+    case = Case.objects.get()
+    assert case.leader == leader and case.kind == "enterprise" and case.enterprise == org.enterprises["A"]
