@@ -94,6 +94,10 @@ def _cases(stdout, cats: dict[str, Category]) -> int:
         for c, _n, _t in subs
     ]
     depts = {d.code: d for d in Department.objects.all()}
+    # 企业家直通车: an enterprise request names the leader who answers for it.
+    from shanzhi.cases.forms import leaders
+
+    leader = leaders().first()
     # Each department has its own "quality" so that rankings differ.
     quality = {code: rng.uniform(0.75, 0.98) for code in depts}
     now = timezone.now()
@@ -147,6 +151,7 @@ def _cases(stdout, cats: dict[str, Category]) -> int:
             ),
             reporter_name=rng.choice(["陈先生", "李女士", "王先生", "张女士", "黄先生", "林女士", ""]),
             reporter_phone=f"13{rng.randint(0, 9)}{rng.randrange(10**8):08d}" if rng.random() < 0.8 else "",
+            leader=leader if kind == Case.Kind.ENTERPRISE else None,
             is_generated=True,
             status=Case.Status.RECEIVED,
         )

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +94,18 @@ class Category(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        """Two levels: a sub-category's parent is a top-level category, never itself."""
+        super().clean()
+        if self.parent_id is None:
+            return
+        if self.pk is not None and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("A category cannot be its own parent.")})
+        if self.parent.parent_id is not None:
+            raise ValidationError({"parent": _("The parent must be a top-level category (two levels).")})
+        if self.pk is not None and Category.objects.filter(parent_id=self.pk).exists():
+            raise ValidationError({"parent": _("A category with sub-categories stays at the top level.")})
 
     @property
     def top(self) -> Category:

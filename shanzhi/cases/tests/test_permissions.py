@@ -192,3 +192,16 @@ def test_intake_callers_place_cases_only_as_their_role_and_scope_allow(api_for, 
     assert r.status_code == 201 and r.json()["department"] == org.departments["urban"].pk
     r = api_for("community").post("/api/cases/cases/", {**body, "enterprise": org.enterprises["A"].pk}, format="json")
     assert r.status_code == 201, r.content
+
+
+def test_the_taxonomy_keeps_two_levels(api_for, org):
+    """PATCH {"parent": <itself>} was accepted: a category became its own parent."""
+    cats = make_categories(org)
+    c = api_for("admin")
+    sub, top = cats["garbage"], cats["garbage"].parent
+    for pk, parent in ((sub.pk, sub.pk), (top.pk, sub.pk), (top.pk, top.pk)):
+        r = c.patch(f"/api/cases/categories/{pk}/", {"parent": parent}, format="json")
+        assert r.status_code == 400 and "parent" in r.json(), (pk, parent, r.content)
+    sub.refresh_from_db()
+    top.refresh_from_db()
+    assert sub.parent_id == top.pk and top.parent_id is None

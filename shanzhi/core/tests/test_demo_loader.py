@@ -31,6 +31,12 @@ def test_demo_loader_is_idempotent_and_fills_every_domain():
     ):
         assert first.get(label, 0) > 0, f"the demo has no {label}"
     assert 120 <= first["orgs.Grid"] <= 180
+    # What the pages show by month and for 企业家直通车 (both were empty in the demo).
+    from shanzhi.cases.models import Case
+
+    assert not Case.objects.filter(received_month__isnull=True).exists()
+    enterprise = Case.objects.filter(kind=Case.Kind.ENTERPRISE)
+    assert enterprise.exists() and not enterprise.filter(leader__isnull=True).exists()
     call_command("load_demo", verbosity=0)
     second = _counts()
     changed = {k: (first[k], second[k]) for k in first if first[k] != second[k]}
