@@ -293,6 +293,7 @@ class CaseDetail(ObjectDetailView):
         ctx = super().get_context_data(**kwargs)
         case = self.object
         user = self.request.user
+        ctx["draft"] = self.request.session.pop(_draft_key(case), None) or {}
         ctx["edit_url"] = ctx["delete_url"] = None
         ctx["events"] = [
             (ev, action_label(ev.action)) for ev in case.events.select_related("actor").prefetch_related("attachments")
@@ -394,8 +395,10 @@ class CaseTransitionView(ScopedMixin, generic.View):
                 messages.success(request, _("Done: %(a)s.") % {"a": action_label(action)})
         except ConflictError as exc:
             messages.error(request, exc.message)
+            _keep_draft(request, case, action)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
+            _keep_draft(request, case, action)
         except PermissionDenied as exc:
             messages.error(request, str(exc) or _("Your role may not do this."))
         if back:
@@ -403,6 +406,21 @@ class CaseTransitionView(ScopedMixin, generic.View):
         if Case.objects.restrict(request.user, VIEW).filter(pk=case.pk).exists():
             return redirect(case.get_absolute_url())
         return redirect("cases:case_list")
+
+
+def _draft_key(case: Case) -> str:
+    return f"cases:draft:{case.pk}"
+
+
+def _keep_draft(request, case: Case, action: str) -> None:
+    """What the user typed into a step that was refused, for the case page to show again (it
+    redirects there with the message; the form would otherwise come back empty)."""
+    post = request.POST
+    request.session[_draft_key(case)] = {
+        "action": action,
+        "note": post.get("note", "")[:4000],
+        "days": post.get("days", "")[:3],
+    }
 
 
 class CaseCreate(ScopedMixin, generic.FormView):

@@ -222,3 +222,19 @@ def test_no_button_for_a_step_that_can_only_be_refused(org):
 
     done = drive_to(make_case(org), "called_back", org)
     assert "reopen" not in services.available_actions(admin, done)
+
+
+def test_a_refused_step_gives_back_what_was_typed(org, client_for):
+    """The page redirects with the refusal; the reason the user had typed was gone."""
+    case = make_case(org)
+    c = client_for("dept")
+    c.post(f"/cases/{case.pk}/act/", {"action": "sign", "version": case.version})
+    case.refresh_from_db()
+    r = c.post(
+        f"/cases/{case.pk}/act/",
+        {"action": "request_extension", "version": case.version, "note": "材料尚未齐全，需要补充", "days": ""},
+    )
+    assert r.status_code == 302
+    page = c.get(f"/cases/{case.pk}/").content.decode()
+    assert "材料尚未齐全，需要补充" in page  # in the extension form, with the message
+    assert "材料尚未齐全，需要补充" not in c.get(f"/cases/{case.pk}/").content.decode()  # once only
