@@ -24,7 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -349,6 +349,20 @@ def case_create(
         raise
     case.was_created = True
     return case
+
+
+def open_cases_of_department(department) -> str:
+    """Why a department cannot be retired yet: open cases it handles or was summoned to."""
+    from django.utils.translation import ngettext
+
+    n = Case.objects.open().filter(Q(department=department) | Q(summons__department=department)).distinct().count()
+    if not n:
+        return ""
+    return ngettext(
+        "%(n)d open case is handled by it or waits for it: reassign it first",
+        "%(n)d open cases are handled by it or wait for it: reassign them first",
+        n,
+    ) % {"n": n}
 
 
 def intake_placement_errors(actor, *, grid=None, enterprise=None, department=None) -> dict[str, str]:

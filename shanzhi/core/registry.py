@@ -30,6 +30,9 @@ class Registry:
     demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
     # periodic jobs: (name, every_seconds, callable() -> None)
     periodic: list[tuple[str, int, Callable]] = field(default_factory=list)
+    # model label ("orgs.Department") -> callables(obj) -> a sentence saying what still needs
+    # the record (e.g. "3 open cases are handled by it"), or "" — soft deletion is refused then
+    deletion_blockers: dict[str, list[Callable]] = field(default_factory=dict)
 
     def add_menu(self, item: MenuItem) -> None:
         if item not in self.menu:
@@ -48,6 +51,15 @@ class Registry:
     def add_periodic(self, name: str, every_seconds: int, func: Callable) -> None:
         if all(n != name for n, _s, _f in self.periodic):
             self.periodic.append((name, every_seconds, func))
+
+    def add_deletion_blocker(self, model_label: str, func: Callable) -> None:
+        funcs = self.deletion_blockers.setdefault(model_label, [])
+        if func not in funcs:
+            funcs.append(func)
+
+    def blockers_of(self, obj) -> list[str]:
+        """What still needs `obj`, in sentences (empty: it may be retired)."""
+        return [s for func in self.deletion_blockers.get(obj._meta.label, []) if (s := func(obj))]
 
 
 registry = Registry()

@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shanzhi.core import db
 from shanzhi.core.errors import ConflictError, ValidationError
@@ -145,10 +146,18 @@ def record_update(
 @transaction.atomic
 def soft_delete(obj: models.Model, *, actor, reason: str = "") -> models.Model:
     """Mark a business record deleted (never removes the row) and audit it."""
+    from shanzhi.core.registry import registry
+
     model = type(obj)
     locked = model.all_objects.select_for_update().get(pk=obj.pk)
     if locked.is_deleted:
         return locked
+    blockers = registry.blockers_of(locked)
+    if blockers:
+        # A department with open cases, say: deleting it would leave them with nobody (→ 409).
+        raise ConflictError(
+            _("%(obj)s is still needed, so it stays: %(why)s.") % {"obj": locked, "why": "; ".join(blockers)}
+        )
     locked.is_deleted = True
     locked.deleted_at = timezone.now()
     locked.deleted_by = actor if getattr(actor, "pk", None) else None

@@ -357,7 +357,11 @@ class ObjectDeleteView(ScopedMixin, generic.DetailView):
         if not reason:
             messages.error(request, _("Give a reason for the deletion."))
             return redirect(request.path)
-        services.soft_delete(obj, actor=request.user, reason=reason)
+        try:
+            services.soft_delete(obj, actor=request.user, reason=reason)
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect(request.path)
         messages.success(request, _("Deleted. The record is kept in the audit log and can be restored."))
         return HttpResponseRedirect(self.url_for("list") or "/")
 

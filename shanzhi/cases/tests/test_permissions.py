@@ -4,6 +4,7 @@ of org.users, out of scope of org.others)."""
 
 import pytest
 
+from shanzhi.cases import services
 from shanzhi.cases.models import Case
 from shanzhi.cases.tests.factories import make_case, make_categories
 
@@ -205,3 +206,23 @@ def test_the_taxonomy_keeps_two_levels(api_for, org):
     sub.refresh_from_db()
     top.refresh_from_db()
     assert sub.parent_id == top.pk and top.parent_id is None
+
+
+def test_a_department_with_open_cases_is_not_retired(api_for, client_for, org):
+    """Deleting a department left its open cases with a handler nobody could see or reassign
+    to (and the exception handler's 409 branch was never reached)."""
+    from shanzhi.orgs.models import Department
+
+    health = org.departments["health"]
+    case = make_case(org, department_key="health")
+    r = api_for("admin").delete(f"/api/orgs/departments/{health.pk}/?reason=merged")
+    assert r.status_code == 409 and "1" in r.json()["detail"], r.content
+    r = client_for("admin").post(f"/orgs/departments/{health.pk}/delete/", {"reason": "merged"})
+    assert r.status_code == 302
+    assert Department.objects.filter(pk=health.pk).exists()
+    services.case_transition(
+        case=case, action="reassign", actor=org.users["admin"], department=org.departments["urban"], note="x"
+    )
+    r = api_for("admin").delete(f"/api/orgs/departments/{health.pk}/?reason=merged")
+    assert r.status_code == 204
+    assert not Department.objects.filter(pk=health.pk).exists() and Department.all_objects.filter(pk=health.pk).exists()
