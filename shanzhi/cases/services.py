@@ -355,7 +355,8 @@ def open_cases_of_department(department) -> str:
     """Why a department cannot be retired yet: open cases it handles or was summoned to."""
     from django.utils.translation import ngettext
 
-    n = Case.objects.open().filter(Q(department=department) | Q(summons__department=department)).distinct().count()
+    summoned = Q(summons__department=department, summons__is_deleted=False)
+    n = Case.objects.open().filter(Q(department=department) | summoned).distinct().count()
     if not n:
         return ""
     return ngettext(
