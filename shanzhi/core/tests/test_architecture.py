@@ -77,3 +77,9 @@ def test_classifier_catches_an_unscoped_view():
         scope_exempt = "public page without personal data"
 
     assert classify(Excused.as_view())[0] == "exempt"
+
+
+@pytest.mark.django_db
+def test_an_api_call_without_credentials_is_a_401_that_says_how_to_authenticate(client):
+    r = client.get("/api/cases/cases/")
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Token")
