@@ -44,6 +44,8 @@ class CasesConfig(AppConfig):
         # Every 10 minutes: warn before deadlines, escalate overdue cases (run_scheduler enqueues it).
         registry.add_periodic("cases.check_deadlines", 600, services.cases_check_deadlines)
         registry.add_deletion_blocker("orgs.Department", services.open_cases_of_department)
+        registry.add_deletion_blocker("orgs.Community", services.open_cases_in_place)
+        registry.add_deletion_blocker("orgs.Grid", services.open_cases_in_place)
         # Routing left to the worker (SHANZHI_CASES_ROUTE_IN_WORKER): intake wakes the worker;
         # this sweep catches any case whose wake-up was lost.
         registry.add_periodic("cases.route_pending", 60, services.cases_route_pending)

@@ -366,6 +366,21 @@ def open_cases_of_department(department) -> str:
     ) % {"n": n}
 
 
+def open_cases_in_place(place) -> str:
+    """Why a community or grid cannot be retired yet: open cases lie in it."""
+    from django.utils.translation import ngettext
+
+    field = "grid" if place._meta.model_name == "grid" else "community"
+    n = Case.objects.open().filter(**{field: place}).count()
+    if not n:
+        return ""
+    return ngettext(
+        "%(n)d open case lies in it: close or move it first",
+        "%(n)d open cases lie in it: close or move them first",
+        n,
+    ) % {"n": n}
+
+
 def intake_placement_errors(actor, *, grid=None, enterprise=None, department=None) -> dict[str, str]:
     """What a staff or API caller may not decide when filing a case: a grid or an enterprise
     outside their scope, or the handling department unless their role dispatches (a resident

@@ -226,3 +226,11 @@ def test_a_department_with_open_cases_is_not_retired(api_for, client_for, org):
     r = api_for("admin").delete(f"/api/orgs/departments/{health.pk}/?reason=merged")
     assert r.status_code == 204
     assert not Department.objects.filter(pk=health.pk).exists() and Department.all_objects.filter(pk=health.pk).exists()
+
+
+def test_a_community_or_grid_with_open_cases_is_not_retired(api_for, org):
+    make_case(org)  # open, in grid A1 of community A
+    c = api_for("admin")
+    assert c.delete(f"/api/orgs/grids/{org.grids['A1'].pk}/?reason=redrawn").status_code == 409
+    assert c.delete(f"/api/orgs/communities/{org.grids['A1'].community_id}/?reason=merged").status_code == 409
+    assert c.delete(f"/api/orgs/grids/{org.grids['B2'].pk}/?reason=redrawn").status_code == 204
