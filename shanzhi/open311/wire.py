@@ -48,16 +48,15 @@ def w3c(value: datetime.datetime | None) -> str | None:
 def uri(value: str) -> str:
     """An http(s) IRI as the URI the schemas ask for (RFC 3986): the host in IDNA (punycode),
     everything else percent-encoded where it must be. Stored values pass through here too."""
-    parts = urlsplit(value)
-    host = parts.hostname or ""
     try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        port = parts.port
         ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError:
-        ascii_host = host  # smart_urlquote percent-encodes it
+    except (ValueError, UnicodeError):  # a bad port or label: smart_urlquote percent-encodes
+        return smart_urlquote(value)
     if ascii_host != host:
-        netloc = ascii_host
-        if parts.port is not None:
-            netloc = f"{netloc}:{parts.port}"
+        netloc = ascii_host if port is None else f"{ascii_host}:{port}"
         if "@" in parts.netloc:
             netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
         value = urlunsplit(parts._replace(netloc=netloc))

@@ -551,3 +551,12 @@ def test_an_address_too_long_is_one_error(client, setup):
     r = post(client, lat=None, long=None, address_string="路" * 301)
     errors = json.loads(r.content)
     assert r.status_code == 400 and len(errors) == 1 and "address_string is longer" in errors[0]["description"]
+
+
+def test_a_stored_media_url_that_cannot_be_parsed_is_still_published():
+    """Stored values pass through `wire.uri` on every GET: a bad port or an over-long host
+    label must not raise there (a 500 for the whole list)."""
+    from shanzhi.open311.wire import uri
+
+    for value in ("http://例子.中国:abc/x", "http://" + "长" * 70 + ".cn/x"):
+        assert uri(value).isascii()
