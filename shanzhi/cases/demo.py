@@ -95,7 +95,7 @@ def _cases(stdout, cats: dict[str, Category]) -> int:
     ]
     depts = {d.code: d for d in Department.objects.all()}
     # 企业家直通车: an enterprise request names the leader who answers for it.
-    from shanzhi.cases.forms import leaders
+    from shanzhi.cases.selectors import leaders
 
     leader = leaders().first()
     # Each department has its own "quality" so that rankings differ.

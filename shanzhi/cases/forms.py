@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shanzhi.accounts.models import User
-from shanzhi.cases import conf
+from shanzhi.cases import conf, selectors
 from shanzhi.cases.models import Case, Category, KeywordRule
 from shanzhi.orgs.models import Department, Enterprise, Grid
 
@@ -131,7 +131,7 @@ class StaffCaseForm(PublicCaseForm):
         self.fields["grid"].queryset = Grid.objects.restrict(user).select_related("community")
         self.fields["department"].queryset = Department.objects.exclude(kind=Department.Kind.DISPATCH)
         self.fields["enterprise"].queryset = Enterprise.objects.restrict(user)
-        self.fields["leader"].queryset = leaders()
+        self.fields["leader"].queryset = selectors.leaders()
         self.order_fields(self.field_order)
 
     def clean(self):
@@ -143,11 +143,6 @@ class StaffCaseForm(PublicCaseForm):
             if not data.get("leader"):
                 self.add_error("leader", _("Name the leader who answers for this enterprise request."))
         return data
-
-
-def leaders():
-    """The street leaders who may be named for an enterprise request (企业家直通车)."""
-    return User.objects.filter(role="leader", is_active=True).order_by("username")
 
 
 class TrackForm(forms.Form):

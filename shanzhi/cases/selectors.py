@@ -156,3 +156,10 @@ PRIVATE_ACTIONS = ("warn", "escalate", "callback", "note")
 def public_events(case: Case):
     """The steps of a case shown with its tracking code, oldest first."""
     return case.events.filter(is_public=True).exclude(action__in=PRIVATE_ACTIONS)
+
+
+def leaders():
+    """The street leaders who may be named for an enterprise request (企业家直通车)."""
+    from shanzhi.accounts.models import User
+
+    return User.objects.filter(role="leader", is_active=True).order_by("username")

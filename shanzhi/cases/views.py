@@ -395,10 +395,12 @@ class CaseTransitionView(ScopedMixin, generic.View):
                 messages.success(request, _("Done: %(a)s.") % {"a": action_label(action)})
         except ConflictError as exc:
             messages.error(request, exc.message)
-            _keep_draft(request, case, action)
+            if not back:  # a quick action from a list: the list shows no form to refill
+                _keep_draft(request, case, action)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
-            _keep_draft(request, case, action)
+            if not back:  # a quick action from a list: the list shows no form to refill
+                _keep_draft(request, case, action)
         except PermissionDenied as exc:
             messages.error(request, str(exc) or _("Your role may not do this."))
         if back:

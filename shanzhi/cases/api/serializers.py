@@ -157,6 +157,12 @@ class CaseCreateSerializer(CachedFieldsMixin, serializers.Serializer):
     grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all(), required=False, allow_null=True)
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False, allow_null=True)
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), required=False, allow_null=True)
+    leader = serializers.PrimaryKeyRelatedField(
+        queryset=selectors.leaders(),
+        required=False,
+        allow_null=True,
+        help_text="企业家直通车: the street leader who answers for an enterprise request.",
+    )
     idempotency_key = serializers.CharField(
         max_length=200,
         required=False,

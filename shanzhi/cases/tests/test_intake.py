@@ -500,3 +500,13 @@ def test_hotline_entry_names_the_leader_of_an_enterprise_request(org, client_for
     assert r.status_code == 302, r.context["form"].errors if r.context else r
     case = Case.objects.get()
     assert case.leader == leader and case.kind == "enterprise" and case.enterprise == org.enterprises["A"]
+
+
+def test_the_api_names_the_leader_of_an_enterprise_request(api_for, org):
+    leader = org.users["leader"]
+    body = {"description": "企业用电增容审批慢", "kind": "enterprise", "enterprise": org.enterprises["A"].pk}
+    r = api_for("community").post("/api/cases/cases/", {**body, "leader": leader.pk}, format="json")
+    assert r.status_code == 201, r.content
+    assert Case.objects.get(pk=r.json()["id"]).leader == leader
+    r = api_for("community").post("/api/cases/cases/", {**body, "leader": org.users["dept"].pk}, format="json")
+    assert r.status_code == 400 and "leader" in r.json()  # only a street leader
