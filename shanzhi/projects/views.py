@@ -402,8 +402,8 @@ class ProjectBoard(ScopedMixin, generic.TemplateView):
         ctx = super().get_context_data(**kwargs)
         qs = self.get_queryset().exclude(kind=Project.Kind.LIVELIHOOD)
         year = self.request.GET.get("year", "")
-        if year_param(year):
-            qs = qs.filter(year=int(year))
+        if year_param(year) is not None:
+            qs = qs.filter(year=year_param(year))
         ctx["columns"] = selectors.board(qs)
         ctx["year"] = year
         ctx["years"] = sorted(

@@ -13,7 +13,7 @@ from shanzhi.cases.filtersets import CaseFilterSet
 from shanzhi.cases.models import Case, Category, KeywordRule
 from shanzhi.core.api import ScopedModelViewSet, ScopedViewSetMixin
 from shanzhi.core.params import YEAR_MAX, YEAR_MIN, year_param
-from shanzhi.core.scoping import CHANGE, VIEW
+from shanzhi.core.scoping import CHANGE
 
 
 class CategoryViewSet(ScopedModelViewSet):
@@ -52,7 +52,7 @@ class CaseViewSet(
     filterset_class = CaseFilterSet
     search_fields = ["code", "title", "description", "address"]
 
-    action_scopes = {"transition": CHANGE, "timeline": VIEW}
+    action_scopes = {"transition": CHANGE}
 
     def get_serializer_class(self):
         if self.action == "create":
