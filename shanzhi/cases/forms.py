@@ -128,7 +128,7 @@ class StaffCaseForm(PublicCaseForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grid"].queryset = Grid.objects.restrict(user).select_related("community")
+        self.fields["grid"].queryset = selectors.placeable_grids(user).select_related("community")
         self.fields["department"].queryset = Department.objects.exclude(kind=Department.Kind.DISPATCH)
         self.fields["enterprise"].queryset = Enterprise.objects.restrict(user)
         self.fields["leader"].queryset = selectors.leaders()

@@ -163,3 +163,17 @@ def leaders():
     from shanzhi.accounts.models import User
 
     return User.objects.filter(role="leader", is_active=True).order_by("username")
+
+
+def placeable_grids(actor):
+    """The grids the actor may file a case into: every grid for those whose case scope is
+    street-wide (the desk, leaders, admins); otherwise the grids of their own part of the
+    street. A community worker who placed a case in another community's grid lost sight of it
+    at once — grids are reference data every staff member may *view*."""
+    from shanzhi.core.scoping import CHANGE, scope_for
+    from shanzhi.orgs.models import Grid
+
+    if Case.scope_rule.q_for(scope_for(actor), CHANGE) is None:
+        return Grid.objects.all()
+    return Grid.objects.restrict(actor, CHANGE)
+

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from shanzhi.cases import conf, hooks, router, workflow
+from shanzhi.cases import conf, hooks, router, selectors, workflow
 from shanzhi.cases.models import (
     CLOSED_STATES,
     HANDLED_STATES,
@@ -382,15 +382,17 @@ def open_cases_in_place(place) -> str:
 
 
 def intake_placement_errors(actor, *, grid=None, enterprise=None, department=None) -> dict[str, str]:
-    """What a staff or API caller may not decide when filing a case: a grid or an enterprise
-    outside their scope, or the handling department unless their role dispatches (a resident
-    naming a department skipped the desk). Internal callers (a project's blocker, a patrol
+    """What a staff or API caller may not decide when filing a case: a grid outside their own
+    part of the street (`selectors.placeable_grids`), an enterprise they cannot see, or the
+    handling department unless their role dispatches (a resident naming a department skipped
+    the desk). Internal callers (a project's blocker, a patrol
     finding) place their cases themselves and do not ask."""
     errors = {}
     outside = _("You cannot place this record outside your own scope.")
-    for name, obj in (("grid", grid), ("enterprise", enterprise)):
-        if obj is not None and not type(obj).objects.restrict(actor).filter(pk=obj.pk).exists():
-            errors[name] = outside
+    if grid is not None and not selectors.placeable_grids(actor).filter(pk=grid.pk).exists():
+        errors["grid"] = outside
+    if enterprise is not None and not type(enterprise).objects.restrict(actor).filter(pk=enterprise.pk).exists():
+        errors["enterprise"] = outside
     if department is not None and workflow.DISPATCH not in role_capabilities(actor):
         errors["department"] = _("Your role does not choose the handling department: the dispatch desk does.")
     return errors

@@ -4,7 +4,7 @@ of org.users, out of scope of org.others)."""
 
 import pytest
 
-from shanzhi.cases import services
+from shanzhi.cases import selectors, services
 from shanzhi.cases.models import Case
 from shanzhi.cases.tests.factories import make_case, make_categories
 
@@ -234,3 +234,26 @@ def test_a_community_or_grid_with_open_cases_is_not_retired(api_for, org):
     assert c.delete(f"/api/orgs/grids/{org.grids['A1'].pk}/?reason=redrawn").status_code == 409
     assert c.delete(f"/api/orgs/communities/{org.grids['A1'].community_id}/?reason=merged").status_code == 409
     assert c.delete(f"/api/orgs/grids/{org.grids['B2'].pk}/?reason=redrawn").status_code == 204
+
+
+def test_staff_file_cases_only_into_grids_of_their_own_part(api_for, client_for, org):
+    """A community worker could place a case in another community's grid (grids are reference
+    data every staff member may view) and lost sight of it at once: the case was then out of
+    their scope. Street-wide roles (the desk, leaders) still place cases anywhere."""
+    body = {"description": "路灯坏了", "address": "康景路"}
+    for role, own, other in (("community", "A2", "B1"), ("grid", "A1", "A2")):
+        r = api_for(role).post("/api/cases/cases/", {**body, "grid": org.grids[other].pk}, format="json")
+        assert r.status_code == 400 and "grid" in r.json(), (role, r.content)
+        r = api_for(role).post("/api/cases/cases/", {**body, "grid": org.grids[own].pk}, format="json")
+        assert r.status_code == 201, (role, r.content)
+        assert api_for(role).get(f"/api/cases/cases/{r.json()['id']}/").status_code == 200
+    assert Case.objects.count() == 2
+    from shanzhi.testing.factories import make_user
+
+    desk = make_user("t-desk-place", "dept", department=org.departments["dispatch"])
+    for actor in (desk, org.users["leader"]):
+        assert {g.pk for g in selectors.placeable_grids(actor)} == {g.pk for g in org.grids.values()}
+    # The hotline form offers only the grids its user may choose.
+    page = client_for("community").get("/cases/new/")
+    grid_field = page.context["form"].fields["grid"]
+    assert {g.pk for g in grid_field.queryset} == {org.grids["A1"].pk, org.grids["A2"].pk}
