@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "shanzhi.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "shanzhi.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": env("SHANZHI_ANON_THROTTLE", "600/min")},
 }

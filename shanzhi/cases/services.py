@@ -1009,7 +1009,8 @@ def case_transition(
         t = workflow.transition_for(locked.status, action)
         if t is None:
             raise ValidationError(
-                _("“%(a)s” is not possible while the case is %(s)s.") % {"a": action, "s": locked.get_status_display()}
+                _("“%(a)s” is not possible while the case is %(s)s.")
+                % {"a": workflow.action_label(action), "s": locked.get_status_display()}
             )
         if actor is not None:
             if not actor.has_perm("cases.change_case"):
@@ -1048,7 +1049,7 @@ def _apply(
     before = case.status
     after = workflow.next_state(before, action, case.suspended_from)
     if after is None:
-        raise ValidationError(_("“%(a)s” is not possible now.") % {"a": action})
+        raise ValidationError(_("“%(a)s” is not possible now.") % {"a": workflow.action_label(action)})
     refusal = _refusal(case, action, actor, params)
     if refusal is not None:
         raise ValidationError(refusal)

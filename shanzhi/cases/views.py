@@ -34,45 +34,7 @@ from shanzhi.core.views import (
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Department
 
-ACTION_LABELS = {
-    "accept": gettext_lazy("Accept"),
-    "dispatch": gettext_lazy("Dispatch"),
-    "sign": gettext_lazy("Sign for"),
-    "start": gettext_lazy("Start handling"),
-    "return": gettext_lazy("Return"),
-    "reassign": gettext_lazy("Reassign"),
-    "reply": pgettext_lazy("case action", "Reply"),
-    "verify": gettext_lazy("Verify"),
-    "rework": gettext_lazy("Send back for rework"),
-    "callback": gettext_lazy("Record call-back"),
-    "close": gettext_lazy("Close"),
-    "reopen": gettext_lazy("Reopen"),
-    "archive": gettext_lazy("Archive"),
-    "cancel": gettext_lazy("Cancel"),
-    "merge": gettext_lazy("Merge"),
-    "suspend": gettext_lazy("Suspend (挂账)"),
-    "resume": gettext_lazy("Resume"),
-    "request_extension": gettext_lazy("Request extension"),
-    "approve_extension": gettext_lazy("Approve extension"),
-    "refuse_extension": gettext_lazy("Refuse extension"),
-    "supervise": gettext_lazy("Supervise (督办)"),
-    "warn": gettext_lazy("Deadline warning"),
-    "escalate": gettext_lazy("Escalate"),
-    "whistle": gettext_lazy("Blow the whistle (吹哨)"),
-    "arrive": gettext_lazy("Report arrival (报到)"),
-    "report_part": gettext_lazy("Report our part"),
-    "rate_department": gettext_lazy("Rate a department"),
-    "note": gettext_lazy("Add a note"),
-    "create": gettext_lazy("Received"),
-    "route": gettext_lazy("Routed to the dispatch desk"),
-    "rate": gettext_lazy("Rated by the reporter"),
-    "merged_in": gettext_lazy("Duplicate merged in"),
-}
 DANGER_ACTIONS = {"return", "cancel", "rework", "refuse_extension", "suspend"}
-
-
-def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -296,12 +258,13 @@ class CaseDetail(ObjectDetailView):
         ctx["draft"] = self.request.session.pop(_draft_key(case), None) or {}
         ctx["edit_url"] = ctx["delete_url"] = None
         ctx["events"] = [
-            (ev, action_label(ev.action)) for ev in case.events.select_related("actor").prefetch_related("attachments")
+            (ev, workflow.action_label(ev.action))
+            for ev in case.events.select_related("actor").prefetch_related("attachments")
         ]
         ctx["attachments"] = case.attachments.filter(event__action="create")
         actions = services.available_actions(user, case)
         ctx["actions"] = [
-            (a, action_label(a), a in DANGER_ACTIONS, workflow.TRANSITIONS[(case.status, a)].needs_note)
+            (a, workflow.action_label(a), a in DANGER_ACTIONS, workflow.TRANSITIONS[(case.status, a)].needs_note)
             for a in actions
             if a not in ("callback", "merge", "whistle", "rate_department")
         ]
@@ -390,9 +353,11 @@ class CaseTransitionView(ScopedMixin, generic.View):
                     **params,
                 )
             if back:  # the list does not show the case any more: say which one
-                messages.success(request, _("%(c)s — done: %(a)s.") % {"c": case.code, "a": action_label(action)})
+                messages.success(
+                    request, _("%(c)s — done: %(a)s.") % {"c": case.code, "a": workflow.action_label(action)}
+                )
             else:
-                messages.success(request, _("Done: %(a)s.") % {"a": action_label(action)})
+                messages.success(request, _("Done: %(a)s.") % {"a": workflow.action_label(action)})
         except ConflictError as exc:
             messages.error(request, exc.message)
             if not back:  # a quick action from a list: the list shows no form to refill
@@ -789,7 +754,7 @@ class PublicCaseView(generic.TemplateView):
         ctx = super().get_context_data(**kwargs)
         case = _public_case(kwargs["code"])
         ctx["case"] = case
-        ctx["events"] = [(ev, action_label(ev.action)) for ev in selectors.public_events(case)]
+        ctx["events"] = [(ev, workflow.action_label(ev.action)) for ev in selectors.public_events(case)]
         ctx["can_rate"] = case.status in HANDLED_STATES and case.rated_at is None
         ctx["rate_form"] = kwargs.get("rate_form") or forms.RateForm()
         ctx["new"] = self.request.GET.get("new") == "1"

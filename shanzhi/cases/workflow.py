@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
 RECEIVED, ACCEPTED, DISPATCHED, SIGNED, IN_PROGRESS = "received", "accepted", "dispatched", "signed", "in_progress"
 REPLIED, VERIFIED, CALLED_BACK, CLOSED, ARCHIVED = "replied", "verified", "called_back", "closed", "archived"
 RETURNED, SUSPENDED, CANCELLED = "returned", "suspended", "cancelled"
@@ -124,3 +126,45 @@ def next_state(state: str, action: str, previous: str = "") -> str | None:
 
 def allowed_actions(state: str, capabilities: set[str] | frozenset[str]) -> list[str]:
     return [a for (s, a), t in TRANSITIONS.items() if s == state and t.who & set(capabilities)]
+
+
+# How each action (and each system event of the timeline) reads, on buttons, in the timeline
+# and in refusals.
+ACTION_LABELS = {
+    "accept": gettext_lazy("Accept"),
+    "dispatch": gettext_lazy("Dispatch"),
+    "sign": gettext_lazy("Sign for"),
+    "start": gettext_lazy("Start handling"),
+    "return": gettext_lazy("Return"),
+    "reassign": gettext_lazy("Reassign"),
+    "reply": pgettext_lazy("case action", "Reply"),
+    "verify": gettext_lazy("Verify"),
+    "rework": gettext_lazy("Send back for rework"),
+    "callback": gettext_lazy("Record call-back"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+    "archive": gettext_lazy("Archive"),
+    "cancel": gettext_lazy("Cancel"),
+    "merge": gettext_lazy("Merge"),
+    "suspend": gettext_lazy("Suspend (挂账)"),
+    "resume": gettext_lazy("Resume"),
+    "request_extension": gettext_lazy("Request extension"),
+    "approve_extension": gettext_lazy("Approve extension"),
+    "refuse_extension": gettext_lazy("Refuse extension"),
+    "supervise": gettext_lazy("Supervise (督办)"),
+    "warn": gettext_lazy("Deadline warning"),
+    "escalate": gettext_lazy("Escalate"),
+    "whistle": gettext_lazy("Blow the whistle (吹哨)"),
+    "arrive": gettext_lazy("Report arrival (报到)"),
+    "report_part": gettext_lazy("Report our part"),
+    "rate_department": gettext_lazy("Rate a department"),
+    "note": gettext_lazy("Add a note"),
+    "create": gettext_lazy("Received"),
+    "route": gettext_lazy("Routed to the dispatch desk"),
+    "rate": gettext_lazy("Rated by the reporter"),
+    "merged_in": gettext_lazy("Duplicate merged in"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

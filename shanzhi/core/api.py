@@ -9,10 +9,11 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -186,8 +187,27 @@ def _clone(field):
     return clone
 
 
+class DateTimeField(serializers.DateTimeField):
+    """A date and time from 1901 to 9998. Before 1901 the site's zone keeps local mean time
+    (Asia/Shanghai: +08:05:43), which the API then wrote as an offset RFC 3339 does not allow;
+    year 9999 overflows as soon as a day is added."""
+
+    default_error_messages = {"range": gettext_lazy("Enter a date and time from 1901 to 9998.")}
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if not 1901 <= result.year <= 9998:
+            self.fail("range")
+        return result
+
+
 class BaseModelSerializer(CachedFieldsMixin, MaskedSerializerMixin, serializers.ModelSerializer):
     """Runs the model's own validation (full_clean) so the API refuses what forms refuse."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -209,7 +229,8 @@ class BaseModelSerializer(CachedFieldsMixin, MaskedSerializerMixin, serializers.
 def exception_handler(exc, context):
     """DRF's handler, plus Django's own errors mapped to 4xx with a message."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        # One string under "detail", as DRF's own errors (and the schema's Error) have it.
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ConflictError):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)

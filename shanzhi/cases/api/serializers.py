@@ -39,7 +39,7 @@ class KeywordRuleSerializer(BaseModelSerializer):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor = serializers.StringRelatedField(allow_null=True)
     data = serializers.SerializerMethodField()
 
     def get_data(self, obj) -> dict:
@@ -70,7 +70,7 @@ class CaseSummonsSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(CachedFieldsMixin, MaskedSerializerMixin, serializers.ModelSerializer):
-    category_code = serializers.CharField(source="category.code", read_only=True, default=None)
+    category_code = serializers.CharField(source="category.code", read_only=True, default=None, allow_null=True)
     public_status = serializers.CharField(read_only=True)
 
     class Meta:
@@ -198,7 +198,7 @@ class PublicCaseSerializer(serializers.ModelSerializer):
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     source_label = serializers.CharField(source="get_source_display", read_only=True)
-    category = serializers.StringRelatedField()
+    category = serializers.StringRelatedField(allow_null=True)
     public_status = serializers.CharField(read_only=True)
     timeline = serializers.SerializerMethodField()
 

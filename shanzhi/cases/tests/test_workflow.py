@@ -238,3 +238,20 @@ def test_a_refused_step_gives_back_what_was_typed(org, client_for):
     page = c.get(f"/cases/{case.pk}/").content.decode()
     assert "材料尚未齐全，需要补充" in page  # in the extension form, with the message
     assert "材料尚未齐全，需要补充" not in c.get(f"/cases/{case.pk}/").content.decode()  # once only
+
+
+def test_a_refusal_names_the_step_as_the_page_does(org, api_for):
+    """The API's refusal read 「案件处于“已派单”状态，不能执行“reopen”。」: the action's code, not
+    its name; and its "detail" was a list where DRF's own errors give a string."""
+    from django.utils import translation
+
+    case = make_case(org)
+    r = api_for("admin").post(f"/api/cases/cases/{case.pk}/transition/", {"action": "reopen"}, format="json")
+    assert r.status_code == 400
+    with translation.override("zh-hans"):
+        label = workflow.action_label("reopen")
+    assert r.json()["detail"] == f"案件处于“已派单”状态，不能执行“{label}”。", r.json()
+    english = api_for("admin")
+    english.cookies["django_language"] = "en"
+    r = english.post(f"/api/cases/cases/{case.pk}/transition/", {"action": "reopen"}, format="json")
+    assert r.json()["detail"] == "“Reopen” is not possible while the case is Dispatched.", r.json()

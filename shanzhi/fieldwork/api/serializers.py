@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from shanzhi.core.api import BaseModelSerializer, MaskedSerializerMixin
+from shanzhi.core.api import BaseModelSerializer, DateTimeField, MaskedSerializerMixin
 from shanzhi.fieldwork.models import (
     AlertChain,
     AlertChainStep,
@@ -186,7 +186,7 @@ class DisputeActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["session", "agree", "refer", "follow_up", "close", "reopen"])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False, allow_null=True)
-    held_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    held_at = DateTimeField(required=False, allow_null=True, default=None)
     mediators = serializers.CharField(required=False, allow_blank=True, default="")
     outcome = serializers.ChoiceField(
         choices=MediationSession.Outcome.choices, required=False, allow_blank=True, default=""

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from shanzhi.core.api import BaseModelSerializer
+from shanzhi.core.api import BaseModelSerializer, DateTimeField
 from shanzhi.orgs.api.serializers import BoundaryMixin
 from shanzhi.projects.models import (
     Blocker,
@@ -113,8 +113,8 @@ class MilestoneSerializer(BaseModelSerializer):
 
 
 class BlockerSerializer(BaseModelSerializer):
-    case_code = serializers.CharField(source="case.code", read_only=True, default=None)
-    case_status = serializers.CharField(source="case.status", read_only=True, default=None)
+    case_code = serializers.CharField(source="case.code", read_only=True, default=None, allow_null=True)
+    case_status = serializers.CharField(source="case.status", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Blocker
@@ -197,7 +197,7 @@ class LeadActivitySerializer(BaseModelSerializer):
 
 class LeadLogSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=LeadActivity.Kind.choices, default="call")
-    at = serializers.DateTimeField(required=False)
+    at = DateTimeField(required=False)
     summary = serializers.CharField()
 
     def validate_kind(self, value):
