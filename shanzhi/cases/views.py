@@ -547,10 +547,7 @@ class AttachmentView(ScopedMixin, generic.View):
     model = CaseAttachment
 
     def get(self, request, pk):
-        from django.http import FileResponse
-
-        att = get_object_or_404(self.get_queryset(), pk=pk)
-        return FileResponse(att.file.open("rb"), content_type=att.content_type or "application/octet-stream")
+        return selectors.attachment_response(get_object_or_404(self.get_queryset(), pk=pk))
 
 
 # ----------------------------------------------------------------------------- categories & rules

@@ -1,8 +1,9 @@
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from shanzhi.cases import selectors
-from shanzhi.cases.models import Case, CaseEvent, CaseSummons, Category, KeywordRule
+from shanzhi.cases.models import Case, CaseAttachment, CaseEvent, CaseSummons, Category, KeywordRule
 from shanzhi.cases.workflow import ACTIONS
 from shanzhi.core import texts
 from shanzhi.core.api import BaseModelSerializer, CachedFieldsMixin, MaskedSerializerMixin
@@ -163,6 +164,13 @@ class CaseCreateSerializer(CachedFieldsMixin, serializers.Serializer):
         allow_null=True,
         help_text="企业家直通车: the street leader who answers for an enterprise request.",
     )
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        max_length=3,
+        help_text="Up to 3 images of at most 5 MB each (multipart/form-data); metadata such as GPS is removed.",
+    )
     idempotency_key = serializers.CharField(
         max_length=200,
         required=False,
@@ -174,6 +182,20 @@ class CaseCreateSerializer(CachedFieldsMixin, serializers.Serializer):
         if (attrs.get("longitude") is None) != (attrs.get("latitude") is None):
             raise serializers.ValidationError({"longitude": _("Give both longitude and latitude, or neither.")})
         return attrs
+
+
+class CaseAttachmentSerializer(serializers.ModelSerializer):
+    download = serializers.SerializerMethodField(help_text="The file itself, for the same caller.")
+
+    def get_download(self, obj) -> str:
+        url = reverse("case-attachment-download", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    class Meta:
+        model = CaseAttachment
+        fields = ["id", "case", "event", "content_type", "size", "is_public", "created_at", "download"]
+        read_only_fields = fields
 
 
 class TransitionSerializer(serializers.Serializer):

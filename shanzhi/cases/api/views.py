@@ -2,6 +2,7 @@ import hashlib
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -10,8 +11,8 @@ from rest_framework.response import Response
 from shanzhi.cases import selectors, services
 from shanzhi.cases.api import serializers as s
 from shanzhi.cases.filtersets import CaseFilterSet
-from shanzhi.cases.models import Case, Category, KeywordRule
-from shanzhi.core.api import ScopedModelViewSet, ScopedViewSetMixin
+from shanzhi.cases.models import Case, CaseAttachment, Category, KeywordRule
+from shanzhi.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from shanzhi.core.params import YEAR_MAX, YEAR_MIN, year_param
 from shanzhi.core.scoping import CHANGE
 
@@ -116,6 +117,20 @@ class CaseViewSet(
     def timeline(self, request, pk=None):
         case = self.get_object()
         return Response(s.CaseEventSerializer(case.events.select_related("actor"), many=True).data)
+
+
+class CaseAttachmentViewSet(ScopedReadOnlyViewSet):
+    """Photos and documents of the cases in the caller's scope (`?case=<id>`), and each file
+    at `{id}/download/` — media files are not public in production."""
+
+    queryset = CaseAttachment.objects.order_by("id")
+    serializer_class = s.CaseAttachmentSerializer
+    filterset_fields = ["case", "event", "is_public"]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        return selectors.attachment_response(self.get_object())
 
 
 class RatesViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):

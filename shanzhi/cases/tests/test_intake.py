@@ -510,3 +510,56 @@ def test_the_api_names_the_leader_of_an_enterprise_request(api_for, org):
     assert Case.objects.get(pk=r.json()["id"]).leader == leader
     r = api_for("community").post("/api/cases/cases/", {**body, "leader": org.users["dept"].pk}, format="json")
     assert r.status_code == 400 and "leader" in r.json()  # only a street leader
+
+
+def test_api_intake_takes_photos_and_serves_them_in_scope(org, api_for, client_for):
+    """The REST API silently dropped uploaded photos (its serializer had no such field), so a
+    client's photos were lost; and a token client had no way to read a case's attachments."""
+    cats = make_categories(org)
+    jpeg = png_bytes(with_exif_gps=True)
+    body = {
+        "description": "小区门口垃圾没人清理",
+        "category": cats["garbage"].code,
+        "longitude": 113.355,
+        "latitude": 22.515,
+    }
+    api = api_for("community")
+    r = api.post(
+        "/api/cases/cases/",
+        {**body, "photos": [SimpleUploadedFile("a.jpg", jpeg, content_type="image/jpeg")]},
+        format="multipart",
+    )
+    assert r.status_code == 201, r.content
+    case = Case.objects.get(pk=r.json()["id"])
+    att = CaseAttachment.objects.get(case=case)
+    assert Image.open(att.file.path).getexif().get(0x8825) is None  # GPS stripped, as on the form
+    listed = api.get(f"/api/cases/attachments/?case={case.pk}").json()["results"]
+    assert [a["id"] for a in listed] == [att.pk] and listed[0]["content_type"] == "image/jpeg"
+    got = api.get(listed[0]["download"])
+    assert got.status_code == 200 and b"".join(got.streaming_content) == att.file.open("rb").read()
+    # Out of scope: neither listed nor served.
+    other = api_for("community", other=True)
+    assert other.get(f"/api/cases/attachments/?case={case.pk}").json()["results"] == []
+    assert other.get(f"/api/cases/attachments/{att.pk}/download/").status_code == 404
+    assert api_for("resident").get(f"/api/cases/attachments/{att.pk}/download/").status_code == 403
+    # A row whose file is gone (media not restored with the database) is a 404, not a 500.
+    import os
+
+    os.remove(att.file.path)
+    assert api.get(f"/api/cases/attachments/{att.pk}/download/").status_code == 404
+    assert client_for("community").get(f"/cases/attachments/{att.pk}/").status_code == 404
+    # Bad photos: a clear 400 on the field, and no case.
+    n = Case.objects.count()
+    r = api.post(
+        "/api/cases/cases/",
+        {**body, "photos": [SimpleUploadedFile("a.txt", b"not an image", content_type="image/jpeg")]},
+        format="multipart",
+    )
+    assert r.status_code == 400 and "photos" in r.json() and "a.txt" in str(r.json()["photos"]), r.content
+    r = api.post(
+        "/api/cases/cases/",
+        {**body, "photos": [SimpleUploadedFile(f"{i}.jpg", jpeg, content_type="image/jpeg") for i in range(4)]},
+        format="multipart",
+    )
+    assert r.status_code == 400 and "photos" in r.json(), r.content
+    assert Case.objects.count() == n
