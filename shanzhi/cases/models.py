@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext, pgettext_lazy
 
+from shanzhi.cases import workflow
 from shanzhi.core import texts
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
@@ -162,8 +163,13 @@ class CaseQuerySet(ScopedQuerySet):
     def open(self):
         return self.exclude(status__in=CLOSED_STATES)
 
+    def running(self):
+        """Cases whose deadline runs: not yet answered, not suspended (`DEADLINE_STATES`)."""
+        return self.filter(status__in=DEADLINE_STATES)
+
     def overdue(self, now):
-        return self.open().exclude(status=Case.Status.SUSPENDED).filter(deadline__lt=now)
+        # A replied case waiting for its check or call-back is not overdue: its answer is in.
+        return self.running().filter(deadline__lt=now)
 
     def in_grid(self, grid):
         return self.filter(grid=grid)
@@ -481,6 +487,10 @@ class Case(BaseModel):
         """Open311-style public status: open / closed."""
         return "closed" if self.status in CLOSED_STATES or self.status in HANDLED_STATES else "open"
 
+    def is_overdue(self, now) -> bool:
+        """As `CaseQuerySet.overdue`, for one case."""
+        return self.status in DEADLINE_STATES and self.deadline is not None and self.deadline < now
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
@@ -488,6 +498,7 @@ class Case(BaseModel):
 
 
 CLOSED_STATES = frozenset({Case.Status.CLOSED, Case.Status.ARCHIVED, Case.Status.CANCELLED})
+DEADLINE_STATES = frozenset(workflow.DEADLINE_STATES)
 # Handled (a reply exists): the public may rate from here on.
 HANDLED_STATES = frozenset(
     {Case.Status.REPLIED, Case.Status.VERIFIED, Case.Status.CALLED_BACK, Case.Status.CLOSED, Case.Status.ARCHIVED}

@@ -86,13 +86,13 @@ def compute_deadline(
     if workdays_override is not None:
         return workdays.deadline_after(start, workdays=int(workdays_override))
     if category is not None and category.deadline_workhours:
-        return workdays.deadline_after(start, workhours=category.deadline_workhours)
-    days = (
-        category.deadline_workdays if category is not None and category.deadline_workdays else nature_workdays(nature)
-    )
-    if kind == Case.Kind.ENTERPRISE:
-        days = min(days, int(conf.get("cases.enterprise_deadline_workdays")))
-    return router.workday_deadline(start, days)
+        deadline = workdays.deadline_after(start, workhours=category.deadline_workhours)
+    else:
+        days = category.deadline_workdays if category is not None and category.deadline_workdays else None
+        deadline = router.workday_deadline(start, days or nature_workdays(nature))
+    if kind == Case.Kind.ENTERPRISE:  # the 直通车 limit, under a deadline in hours too
+        deadline = min(deadline, router.workday_deadline(start, int(conf.get("cases.enterprise_deadline_workdays"))))
+    return deadline
 
 
 def _validate_location(longitude, latitude) -> tuple[float | None, float | None]:
@@ -1182,7 +1182,8 @@ def _apply(
             timezone.localtime(case.suspended_at or now).date(), timezone.localtime(now).date()
         )
         if case.deadline is not None and lost > 0:
-            setf(deadline=workdays.deadline_after(case.deadline, workdays=lost))
+            # A new deadline: its warning and escalations start over.
+            setf(deadline=workdays.deadline_after(case.deadline, workdays=lost), warned_at=None, escalation_level=0)
         setf(suspended_from="", suspended_at=None)
         data["deadline_extended_workdays"] = lost
     elif action == "request_extension":
@@ -1198,7 +1199,11 @@ def _apply(
     elif action in ("approve_extension", "refuse_extension"):
         if action == "approve_extension":
             base = max(case.deadline or now, now)
-            setf(deadline=workdays.deadline_after(base, workdays=case.extension_days_requested), warned_at=None)
+            setf(
+                deadline=workdays.deadline_after(base, workdays=case.extension_days_requested),
+                warned_at=None,
+                escalation_level=0,
+            )
         data["days"] = case.extension_days_requested
         setf(extension_days_requested=None)
     elif action == "supervise":
@@ -1207,8 +1212,11 @@ def _apply(
         setf(warned_at=now)
         is_public = False
     elif action == "escalate":
-        setf(escalation_level=case.escalation_level + 1)
-        data["level"] = case.escalation_level
+        level = params.get("level") or case.escalation_level + 1
+        if not case.escalation_level < level <= int(conf.get("cases.max_escalation_level")):
+            raise ValidationError(_("The case is already at this escalation level."))
+        setf(escalation_level=level)
+        data["level"] = level
         is_public = False
     elif action == "whistle":
         _whistle(case, actor=actor, params=params, now=now, data=data, setf=setf)
@@ -1468,13 +1476,24 @@ def _notice(case: Case, action: str) -> tuple[list, Text, str] | None:
         recipients = users(role="dept", department_id__in=ids)
         title = gettext_noop("Your department is summoned (吹哨报到): %(c)s")
     elif action in ("warn", "escalate", "supervise"):
-        recipients = dept_staff(case.department_id) if case.department_id else []
+        # The handler: the department, or the community that handles the case itself.
+        if case.department_id:
+            recipients = dept_staff(case.department_id)
+        elif case.community_id:
+            recipients = users(role="community", community_id=case.community_id)
         if (action == "escalate" and case.escalation_level >= 2) or action == "supervise":
             recipients += users(role="leader")
-        elif action == "escalate" and case.department_id and case.department.leader_id:
-            recipients.append(case.department.leader)
-        if action == "escalate" and case.community_id:
+        elif action == "escalate":
+            # Level 1: the department's leader; where none is set, the dispatch desk, which
+            # answers for the street's deadlines — before, level 1 reached nobody new.
+            if case.department_id and case.department.leader_id:
+                recipients.append(case.department.leader)
+            else:
+                recipients += users(role="dept", department__kind="dispatch")
+        if action == "escalate" and case.community_id and case.department_id:
             recipients += users(role="community", community_id=case.community_id)
+        if action in ("warn", "escalate") and case.leader_id:  # 企业家直通车: the named leader
+            recipients.append(case.leader)
         title = {
             "warn": gettext_noop("Deadline near: %(c)s"),
             "escalate": gettext_noop("Overdue case escalated: %(c)s"),
@@ -1499,16 +1518,19 @@ def _notice(case: Case, action: str) -> tuple[list, Text, str] | None:
 
 
 def cases_check_deadlines(now: datetime.datetime | None = None) -> dict[str, int]:
-    """Periodic job: warn before the deadline, escalate overdue cases one level per
-    `cases.escalate_every_workdays` working days. Idempotent within a period."""
+    """Periodic job: warn before the deadline; escalate an overdue case to level 1 at once and
+    one level more after every `cases.escalate_every_workdays` full working days past its
+    deadline. Only cases whose deadline runs (`Case.objects.running()`): a replied case waits
+    for its check, not for its handler. Idempotent: a second run finds nothing to do."""
     now = now or timezone.now()
     warn_hours = int(conf.get("cases.warn_workhours"))
     every = max(int(conf.get("cases.escalate_every_workdays")), 1)
     max_level = int(conf.get("cases.max_escalation_level"))
     warned = escalated = 0
-    active = Case.objects.open().exclude(status=Case.Status.SUSPENDED).exclude(deadline__isnull=True)
+    calendar = workdays.Calendar()  # one snapshot of the overrides for the whole run
+    active = Case.objects.running().exclude(deadline__isnull=True)
     # Warn: the deadline falls within the next `warn_hours` working hours.
-    horizon = workdays.deadline_after(now, workhours=warn_hours)
+    horizon = workdays.deadline_after(now, workhours=warn_hours, calendar=calendar)
     for case in active.filter(warned_at__isnull=True, deadline__gt=now, deadline__lte=horizon).only("pk", "status")[
         :5000
     ]:
@@ -1520,21 +1542,31 @@ def cases_check_deadlines(now: datetime.datetime | None = None) -> dict[str, int
     for case in active.filter(deadline__lt=now, escalation_level__lt=max_level).only(
         "pk", "status", "deadline", "escalation_level"
     )[:5000]:
-        late = workdays.workdays_between(timezone.localtime(case.deadline).date(), timezone.localtime(now).date())
-        due_level = min(max_level, 1 + late // every)
-        if case.escalation_level >= due_level:
+        level = _due_escalation_level(case.deadline, now, every=every, max_level=max_level, calendar=calendar)
+        if case.escalation_level >= level:
             continue
         try:
             case_transition(
                 case=case,
                 action="escalate",
                 actor=None,
-                note=Text(gettext_noop("Overdue: escalated to level %(n)d."), n=case.escalation_level + 1),
+                note=Text(gettext_noop("Overdue: escalated to level %(n)d."), n=level),
+                level=level,
             )
             escalated += 1
         except (ValidationError, ConflictError):
             continue
     return {"warned": warned, "escalated": escalated}
+
+
+def _due_escalation_level(deadline, now, *, every: int, max_level: int, calendar) -> int:
+    """Level 1 once the deadline has passed; level k + 1 once `k × every` whole working days
+    have passed after it (a Monday 17:30 deadline reaches level 2 on Tuesday at 17:30, not at
+    midnight). A case found late by several periods goes straight to its level."""
+    level = 1
+    while level < max_level and now >= calendar.deadline_after(deadline, workdays=level * every):
+        level += 1
+    return level
 
 
 # ----------------------------------------------------------------------------- bulk import

@@ -278,7 +278,7 @@ class CaseDetail(ObjectDetailView):
         ctx["callbacks"] = case.callbacks.all()
         ctx["duplicates"] = services.likely_duplicates(case) if case.is_open else []
         ctx["satisfaction_choices"] = Case.Satisfaction.choices
-        ctx["overdue"] = case.is_open and case.deadline and case.deadline < timezone.now()
+        ctx["overdue"] = case.is_overdue(timezone.now())
         ctx["status_label"] = case.get_status_display()
         return ctx
 

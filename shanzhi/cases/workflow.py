@@ -45,6 +45,9 @@ STATES = (
 )
 OPEN_STATES = tuple(s for s in STATES if s not in (CLOSED, ARCHIVED, CANCELLED))
 WORKING_STATES = (DISPATCHED, SIGNED, IN_PROGRESS)
+# The deadline runs: nobody has answered yet (from "replied" on, the answer is in; a suspended
+# case's clock is stopped). The deadline job warns and escalates only these.
+DEADLINE_STATES = (RECEIVED, ACCEPTED, DISPATCHED, SIGNED, IN_PROGRESS, RETURNED)
 
 SAME = "="
 PREVIOUS = "<"
@@ -93,8 +96,8 @@ _add("request_extension", [SIGNED, IN_PROGRESS], SAME, HANDLE, note=True)
 _add("approve_extension", [SIGNED, IN_PROGRESS], SAME, LEAD)
 _add("refuse_extension", [SIGNED, IN_PROGRESS], SAME, LEAD, note=True)
 _add("supervise", [s for s in OPEN_STATES if s != SUSPENDED], SAME, LEAD, note=True)
-_add("warn", [s for s in OPEN_STATES if s != SUSPENDED], SAME, SYSTEM)
-_add("escalate", [s for s in OPEN_STATES if s != SUSPENDED], SAME, SYSTEM)
+_add("warn", DEADLINE_STATES, SAME, SYSTEM)
+_add("escalate", DEADLINE_STATES, SAME, SYSTEM)
 _add("whistle", [ACCEPTED, DISPATCHED, SIGNED, IN_PROGRESS], DISPATCHED, SUMMONER, DISPATCH, LEAD)
 _add("arrive", [DISPATCHED, SIGNED, IN_PROGRESS], SAME, SUMMONED)
 _add("report_part", [DISPATCHED, SIGNED, IN_PROGRESS], SAME, SUMMONED, note=True)

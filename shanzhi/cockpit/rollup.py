@@ -20,7 +20,7 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from shanzhi.cases.models import CLOSED_STATES, Case
+from shanzhi.cases.models import CLOSED_STATES, DEADLINE_STATES, Case
 from shanzhi.cases.selectors import AGGREGATES
 from shanzhi.cockpit.models import CATEGORY_COUNTERS, COUNTERS, CaseCategoryStat, CaseStat, RollupState
 
@@ -58,7 +58,7 @@ def _aggregates(now: datetime.datetime) -> dict:
         **AGGREGATES,
         "open": Count("id", filter=open_q),
         "closed": Count("id", filter=Q(status__in=CLOSED_STATES)),
-        "overdue": Count("id", filter=open_q & ~Q(status=Case.Status.SUSPENDED) & Q(deadline__lt=now)),
+        "overdue": Count("id", filter=Q(status__in=DEADLINE_STATES, deadline__lt=now)),  # as CaseQuerySet.overdue
         "supervised": Count("id", filter=Q(supervised=True)),
     }
 
@@ -147,7 +147,7 @@ def dirty_months(since: datetime.datetime, overdue_since: datetime.datetime, now
     # received_at index instead of the (updated_at, received_at) one.
     received = set(Case.all_objects.filter(updated_at__gte=since).order_by().values_list("received_at", flat=True))
     received |= set(
-        Case.objects.exclude(status__in=CLOSED_STATES)
+        Case.objects.running()
         .filter(deadline__gte=overdue_since, deadline__lt=now)
         .order_by()
         .values_list("received_at", flat=True)

@@ -225,3 +225,91 @@ def test_the_month_migration_fills_what_is_missing(org):
     _fill_received_month(Case)
     case.refresh_from_db()
     assert case.received_month == timezone.localtime(case.received_at).date().replace(day=1)
+
+
+def _local(*args):
+    return timezone.make_aware(datetime.datetime(*args))
+
+
+def test_deadline_job_leaves_answered_cases_and_escalates_by_whole_working_days(org):
+    """An audit found the job escalating replied, verified and called-back cases (39 of 39
+    overdue demo cases, 25 of them answered), level 2 coming at midnight after the deadline
+    instead of a working day later, and level 1 reaching nobody new when the department had no
+    leader set. Monday 2025-11-24 is an ordinary working week."""
+    from shanzhi.notifications.models import Notification
+    from shanzhi.testing.factories import make_user
+
+    desk = make_user("t-desk-dl", "dept", department=org.departments["dispatch"])
+    deadline = _local(2025, 11, 24, 17, 30)
+    handling = make_case(org, deadline=deadline)
+    answered = drive_to(make_case(org, deadline=deadline), Case.Status.REPLIED, org)
+    Case.objects.filter(pk=answered.pk).update(deadline=deadline)
+    suspended = make_case(org, deadline=deadline)
+    Case.objects.filter(pk=suspended.pk).update(status=Case.Status.SUSPENDED, suspended_from="dispatched")
+    assert set(Case.objects.overdue(_local(2025, 11, 24, 17, 40))) == {handling}
+
+    services.cases_check_deadlines(_local(2025, 11, 24, 17, 40))
+    handling.refresh_from_db(), answered.refresh_from_db()
+    assert handling.escalation_level == 1 and answered.escalation_level == 0
+    assert not answered.events.filter(action__in=("warn", "escalate")).exists()
+    # Level 1 without a department leader: the dispatch desk hears of it.
+    assert Notification.objects.filter(recipient=desk, topic=f"case:{handling.pk}").exists()
+
+    services.cases_check_deadlines(_local(2025, 11, 25, 0, 5))  # midnight: no working time yet
+    handling.refresh_from_db()
+    assert handling.escalation_level == 1
+    services.cases_check_deadlines(_local(2025, 11, 25, 17, 31))  # one whole working day later
+    handling.refresh_from_db()
+    assert handling.escalation_level == 2
+
+    # A case found late by several periods goes straight to its level, in one step.
+    late = make_case(org)
+    Case.objects.filter(pk=late.pk).update(deadline=deadline)
+    services.cases_check_deadlines(_local(2025, 11, 28, 18, 0))
+    late.refresh_from_db()
+    assert late.escalation_level == 2 and late.events.filter(action="escalate").count() == 1
+
+
+def test_a_warning_reaches_the_community_that_handles_the_case_itself(org):
+    from shanzhi.notifications.models import Notification
+
+    case = make_case(org, department_key=None)
+    Case.objects.filter(pk=case.pk).update(
+        department=None, status=Case.Status.IN_PROGRESS, deadline=_local(2025, 11, 24, 17, 30)
+    )
+    assert services.cases_check_deadlines(_local(2025, 11, 24, 15, 0))["warned"] == 1
+    assert Notification.objects.filter(recipient=org.users["community"], topic=f"case:{case.pk}").exists()
+
+
+def test_a_new_deadline_starts_its_warnings_over(org):
+    """Resuming a suspended case (or approving an extension) moved the deadline but kept the
+    old warning and escalation level, so no warning came before the new deadline."""
+    case = make_case(org)
+    Case.objects.filter(pk=case.pk).update(
+        status=Case.Status.SUSPENDED,
+        suspended_from=Case.Status.DISPATCHED,
+        suspended_at=timezone.now() - datetime.timedelta(days=10),
+        warned_at=timezone.now(),
+        escalation_level=1,
+    )
+    case.refresh_from_db()
+    case = services.case_transition(case=case, action="resume", actor=org.users["leader"], note="恢复")
+    assert case.warned_at is None and case.escalation_level == 0
+    case = drive_to(make_case(org), Case.Status.IN_PROGRESS, org)
+    Case.objects.filter(pk=case.pk).update(warned_at=timezone.now(), escalation_level=1)
+    case.refresh_from_db()
+    case = services.case_transition(case=case, action="request_extension", actor=org.users["dept"], days=3, note="x")
+    case = services.case_transition(case=case, action="approve_extension", actor=org.users["leader"], note="同意")
+    assert case.warned_at is None and case.escalation_level == 0
+
+
+def test_enterprise_limit_holds_under_a_deadline_in_hours(org):
+    from shanzhi.cases.tests.factories import make_categories
+
+    cat = make_categories(org)["garbage"]
+    cat.deadline_workhours = 60
+    start = _local(2025, 11, 24, 9, 0)
+    plain = services.compute_deadline(start=start, nature="help", kind=Case.Kind.REQUEST, category=cat)
+    enterprise = services.compute_deadline(start=start, nature="help", kind=Case.Kind.ENTERPRISE, category=cat)
+    assert plain == _local(2025, 12, 3, 9, 30)
+    assert enterprise == _local(2025, 12, 1, 17, 30)  # 5 working days

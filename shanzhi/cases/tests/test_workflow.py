@@ -32,8 +32,9 @@ EXPECTED = {
     "approve_extension": {s: s for s in ("signed", "in_progress")},
     "refuse_extension": {s: s for s in ("signed", "in_progress")},
     "supervise": {s: s for s in workflow.OPEN_STATES if s != "suspended"},
-    "warn": {s: s for s in workflow.OPEN_STATES if s != "suspended"},
-    "escalate": {s: s for s in workflow.OPEN_STATES if s != "suspended"},
+    # The deadline runs until the answer: not on replied, verified or called-back cases.
+    "warn": {s: s for s in ("received", "accepted", "dispatched", "signed", "in_progress", "returned")},
+    "escalate": {s: s for s in ("received", "accepted", "dispatched", "signed", "in_progress", "returned")},
     "whistle": {s: "dispatched" for s in ("accepted", "dispatched", "signed", "in_progress")},
     "arrive": {s: s for s in ("dispatched", "signed", "in_progress")},
     "report_part": {s: s for s in ("dispatched", "signed", "in_progress")},
