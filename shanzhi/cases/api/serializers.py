@@ -1,5 +1,6 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shanzhi.cases import selectors
@@ -213,6 +214,22 @@ class TransitionSerializer(serializers.Serializer):
     lead = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False)
     departments = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), many=True, required=False)
     score = serializers.IntegerField(required=False, min_value=1, max_value=5)
+    reason = serializers.ChoiceField(
+        choices=[("duplicate", "duplicate"), ("invalid", "invalid")],
+        required=False,
+        help_text="cancel: why the case is cancelled.",
+    )
+
+
+class PublicEventSerializer(serializers.Serializer):
+    """One step of the public timeline: when, what, and which unit — no names or notes."""
+
+    at = serializers.DateTimeField()  # in the site's time zone, like received_at
+    action = serializers.CharField()
+    unit = serializers.SerializerMethodField()
+
+    def get_unit(self, ev) -> str:
+        return ev.actor_label if ev.actor_label != CaseEvent.SYSTEM_LABEL else ""
 
 
 class PublicCaseSerializer(serializers.ModelSerializer):
@@ -222,6 +239,9 @@ class PublicCaseSerializer(serializers.ModelSerializer):
     source_label = serializers.CharField(source="get_source_display", read_only=True)
     category = serializers.StringRelatedField(allow_null=True)
     public_status = serializers.CharField(read_only=True)
+    merged_into = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="The case this one was merged into (并单)."
+    )
     timeline = serializers.SerializerMethodField()
 
     class Meta:
@@ -238,18 +258,31 @@ class PublicCaseSerializer(serializers.ModelSerializer):
             "deadline",
             "reply",
             "public_rating",
+            "merged_into",
             "timeline",
         ]
 
-    def get_timeline(self, obj) -> list[dict]:
-        at = serializers.DateTimeField()  # in the site's time zone, like received_at
-        return [
-            {
-                "at": at.to_representation(ev.at),
-                "action": ev.action,
-                "unit": ev.actor_label if ev.actor_label != CaseEvent.SYSTEM_LABEL else "",
-            }
-            for ev in selectors.public_events(obj)
+    @extend_schema_field(PublicEventSerializer(many=True))
+    def get_timeline(self, obj):
+        return PublicEventSerializer(selectors.public_events(obj), many=True).data
+
+
+class OwnCaseSerializer(PublicCaseSerializer):
+    """A resident's own case over the API: what its tracking page shows, plus what they sent.
+    Before, a reporter read the staff's view — routing, call-back records, every internal note
+    and the names of the staff who wrote them."""
+
+    class Meta(PublicCaseSerializer.Meta):
+        fields = [
+            "id",
+            *PublicCaseSerializer.Meta.fields,
+            "title",
+            "description",
+            "address",
+            "longitude",
+            "latitude",
+            "reporter_name",
+            "reporter_phone",
         ]
 
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -14,7 +14,7 @@ from shanzhi.cases.filtersets import CaseFilterSet
 from shanzhi.cases.models import Case, CaseAttachment, Category, KeywordRule
 from shanzhi.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from shanzhi.core.params import YEAR_MAX, YEAR_MIN, year_param
-from shanzhi.core.scoping import CHANGE
+from shanzhi.core.scoping import CHANGE, LEVEL_SELF, scope_for
 
 
 class CategoryViewSet(ScopedModelViewSet):
@@ -60,7 +60,14 @@ class CaseViewSet(
             return s.CaseCreateSerializer
         if self.action == "transition":
             return s.TransitionSerializer
-        return s.CaseSerializer
+        return self._case_serializer()
+
+    def _reporter_only(self) -> bool:
+        """A caller who sees cases only as their reporter (a resident)."""
+        return scope_for(self.request.user).level == LEVEL_SELF
+
+    def _case_serializer(self):
+        return s.OwnCaseSerializer if self._reporter_only() else s.CaseSerializer
 
     @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer, 200: s.CaseSerializer})
     def create(self, request, *args, **kwargs):
@@ -85,7 +92,7 @@ class CaseViewSet(
         )
         created = getattr(case, "was_created", False)  # else: a retry with a key already used
         return Response(
-            s.CaseSerializer(case, context={"request": request}).data,
+            self._case_serializer()(case, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -100,7 +107,7 @@ class CaseViewSet(
         if act == "merge":
             into = Case.objects.restrict(request.user).filter(code=str(d.get("into", "")).upper()).first()
             if into is None:
-                raise DjangoValidationError({"into": "Unknown tracking code."})
+                raise DjangoValidationError({"into": _("Unknown tracking code.")})
             case = services.case_merge(case=case, into=into, actor=request.user, note=note, expected_version=version)
         else:
             params = {k: v for k, v in d.items() if k not in ("into",)}
@@ -112,11 +119,26 @@ class CaseViewSet(
             )
         return Response(s.CaseSerializer(case, context={"request": request}).data)
 
-    @extend_schema(responses={200: s.CaseEventSerializer(many=True)})
+    @extend_schema(
+        responses={200: s.CaseEventSerializer(many=True)},
+        description="Every step for staff; for a resident, the public steps of their own case "
+        "(as PublicEvent: at, action, unit — no notes, names or call-backs).",
+    )
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         case = self.get_object()
+        if self._reporter_only():
+            return Response(s.PublicEventSerializer(selectors.public_events(case), many=True).data)
         return Response(s.CaseEventSerializer(case.events.select_related("actor"), many=True).data)
+
+    @extend_schema(responses={200: s.CaseSummonsSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def summons(self, request, pk=None):
+        """吹哨报到: the departments summoned to the case, the lead, arrivals, parts and ratings."""
+        case = self.get_object()
+        if self._reporter_only():
+            raise exceptions.NotFound()
+        return Response(s.CaseSummonsSerializer(case.summons.select_related("department"), many=True).data)
 
 
 class CaseAttachmentViewSet(ScopedReadOnlyViewSet):

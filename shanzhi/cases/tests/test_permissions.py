@@ -257,3 +257,55 @@ def test_staff_file_cases_only_into_grids_of_their_own_part(api_for, client_for,
     page = client_for("community").get("/cases/new/")
     grid_field = page.context["form"].fields["grid"]
     assert {g.pk for g in grid_field.queryset} == {org.grids["A1"].pk, org.grids["A2"].pk}
+
+
+def test_a_resident_reads_their_own_case_as_its_tracking_page_shows_it(api_for, org):
+    """An audit found a resident reading, over the API, every internal note of their own case,
+    the names of the staff who wrote them and the routing: the timeline action used the case's
+    view scope only (the reporter is its owner)."""
+    resident = org.users["resident"]
+    r = api_for("resident").post("/api/cases/cases/", {"description": "路灯坏了", "address": "康景路"}, format="json")
+    assert r.status_code == 201, r.content
+    assert "routing_reason" not in r.json() and r.json()["description"] == "路灯坏了"
+    case = Case.objects.get(pk=r.json()["id"])
+    assert case.reporter_id == resident.pk
+    services.case_transition(case=case, action="note", actor=org.users["admin"], note="内部：勿外传")
+    mine = api_for("resident")
+    body = mine.get(f"/api/cases/cases/{case.pk}/").json()
+    assert body["code"] == case.code and "routing_reason" not in body and "callback_resolved" not in body
+    assert [c["id"] for c in mine.get("/api/cases/cases/").json()["results"]] == [case.pk]
+    timeline = mine.get(f"/api/cases/cases/{case.pk}/timeline/").json()
+    assert timeline and all(set(ev) == {"at", "action", "unit"} for ev in timeline)
+    assert "note" not in {ev["action"] for ev in timeline} and "勿外传" not in str(timeline)
+    assert mine.get(f"/api/cases/cases/{case.pk}/summons/").status_code == 404
+    # Staff keep the whole timeline.
+    staff = api_for("admin").get(f"/api/cases/cases/{case.pk}/timeline/").json()
+    assert any(ev["action"] == "note" and ev["note"] == "内部：勿外传" for ev in staff)
+
+
+def test_the_summonses_of_a_case_are_readable_in_scope(api_for, org):
+    """吹哨报到 had no API: nobody could read over REST which departments were summoned."""
+    case = make_case(org)
+    services.case_transition(
+        case=case,
+        action="whistle",
+        actor=org.users["community"],
+        note="联合执法",
+        lead=org.departments["urban"],
+        departments=[org.departments["health"]],
+    )
+    rows = api_for("community").get(f"/api/cases/cases/{case.pk}/summons/").json()
+    assert {(r["department"], r["is_lead"]) for r in rows} == {
+        (org.departments["urban"].pk, True),
+        (org.departments["health"].pk, False),
+    }
+    assert api_for("community", other=True).get(f"/api/cases/cases/{case.pk}/summons/").status_code == 404
+
+
+def test_the_public_api_leads_from_a_merged_case_to_the_kept_one(client, org):
+    """The tracking page linked a merged duplicate to the case kept; the public API did not."""
+    kept, dup = make_case(org), make_case(org)
+    services.case_merge(case=dup, into=kept, actor=org.users["admin"], note="重复")
+    body = client.get(f"/api/cases/public/{dup.code}/").json()
+    assert body["merged_into"] == kept.code and body["status"] == "cancelled"
+    assert client.get(f"/api/cases/public/{kept.code}/").json()["merged_into"] is None
