@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from shanzhi.cases import demo, panels, services, training, views
+        from shanzhi.cases import conf, demo, panels, services, training, views
         from shanzhi.core.registry import MenuItem, registry
 
         section = _("Cases")
@@ -43,6 +43,7 @@ class CasesConfig(AppConfig):
         registry.add_home_panel(["resident"], panels.resident_panel, order=200)
         # Every 10 minutes: warn before deadlines, escalate overdue cases (run_scheduler enqueues it).
         registry.add_periodic("cases.check_deadlines", 600, services.cases_check_deadlines)
+        registry.add_settings("cases.", conf.validate, conf.clear_cache)
         registry.add_deletion_blocker("orgs.Department", services.open_cases_of_department)
         registry.add_deletion_blocker("orgs.Community", services.open_cases_in_place)
         registry.add_deletion_blocker("orgs.Grid", services.open_cases_in_place)

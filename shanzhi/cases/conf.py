@@ -6,6 +6,7 @@ three-rate weights); an administrator changes them in the admin (Settings) witho
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -89,13 +90,49 @@ def clear_cache() -> None:
     cache.delete(CACHE_KEY)
 
 
+def validate(key: str, value: Any) -> None:
+    """Refuse a value its readers cannot use: a weight "abc" made the rates page, the API and
+    the cockpit 500s, and weights summing to 1.4 gave composites above 100 %."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    if key not in DEFAULTS:
+        raise ValidationError(_("Unknown setting %(k)s.") % {"k": key})
+    default = DEFAULTS[key]
+    if isinstance(default, dict):
+        if not isinstance(value, dict) or not set(value) <= set(default):
+            raise ValidationError(
+                _("An object with some of these keys: %(keys)s.") % {"keys": ", ".join(sorted(default))}
+            )
+        numbers = {k: v for k, v in value.items() if isinstance(default[k], (int, float))}
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in numbers.values()):
+            raise ValidationError(_("Each value must be a number, zero or more."))
+        if key == "cases.rates":
+            merged = {**default, **value}
+            if merged["basic_satisfied_weight"] > 1:
+                raise ValidationError(_("The weight of “basically satisfied” is at most 1."))
+            total = merged["weight_response"] + merged["weight_resolution"] + merged["weight_satisfaction"]
+            if abs(total - 1) > 1e-6:
+                raise ValidationError(_("The three weights must add up to 1 (now %(t)s).") % {"t": round(total, 6)})
+        return
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, (int, float)):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    else:
+        ok = isinstance(value, str) and value.strip() != ""
+    if not ok:
+        raise ValidationError(_("A value like %(d)s is expected.") % {"d": json.dumps(default)})
+
+
 def setting_set(*, key: str, value: Any, actor) -> None:
-    """Change one constant (audited)."""
+    """Change one constant (audited); a value its readers cannot use is refused."""
     from shanzhi.core import services
     from shanzhi.core.models import SiteSetting
 
     if key not in DEFAULTS:
         raise KeyError(key)
+    validate(key, value)
     obj = SiteSetting.objects.filter(key=key).first()
     if obj is None:
         obj = SiteSetting.objects.create(key=key, value=value)

@@ -14,6 +14,7 @@ One GROUP BY over the case table; no per-row Python.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -21,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shanzhi.cases import conf
 from shanzhi.cases.models import Case, Category
+
+logger = logging.getLogger(__name__)
 
 DIMENSIONS = {
     "community": ("community_id", _("community")),
@@ -83,7 +86,18 @@ def _ratio(a: int, b: int) -> float | None:
 
 
 def constants() -> dict[str, float]:
-    return {k: float(v) for k, v in conf.get("cases.rates").items()}
+    """The three-rate constants; a stored value that does not validate (saved before the
+    admin checked it) falls back to the defaults, with a warning, instead of failing every
+    rates page."""
+    from django.core.exceptions import ValidationError
+
+    value = conf.get("cases.rates")
+    try:
+        conf.validate("cases.rates", value)
+    except ValidationError as exc:
+        logger.warning("Setting cases.rates ignored (%s): %s", " ".join(exc.messages), value)
+        value = conf.DEFAULTS["cases.rates"]
+    return {k: float(v) for k, v in value.items()}
 
 
 def compute(agg: dict, c: dict[str, float] | None = None) -> dict:
@@ -139,13 +153,36 @@ def rates_by(qs, dimension: str) -> list[RateRow]:
     if dimension == "month":
         out.sort(key=lambda x: (x.key is None, x.key))
     else:
-        out.sort(key=lambda x: (x.composite is None, -(x.composite or 0), -x.valid))
-        rank = 0
-        for row in out:
-            if row.composite is not None:
-                rank += 1
-                row.rank = rank
+        rank(out, composite=lambda r: r.composite, valid=lambda r: r.valid, ranked=lambda r: r.key is not None)
     return out
+
+
+def rank(rows: list, *, composite, valid, ranked=lambda r: True, label=str) -> list:
+    """Sort `rows` by composite (highest first; more valid call-backs first among equals) and
+    give each ranked row its place, equal composites sharing one (1, 2, 2, 4). Composites are
+    compared at 9 decimals: 0.66 and 0.6599999999999999 are one score, not two places apart.
+    Rows without a composite, or not `ranked` (cases of no unit, "(none)"), come last with no
+    rank. The rates page, the API and the cockpit all rank with this."""
+
+    def score(r):
+        value = composite(r)
+        return None if value is None or not ranked(r) else round(value, 9)
+
+    rows.sort(key=lambda r: (score(r) is None, -(score(r) or 0), -valid(r), label(r)))
+    place, previous = 0, None
+    for i, r in enumerate(rows, start=1):
+        value = score(r)
+        if value is not None and value != previous:
+            place, previous = i, value
+        _set_rank(r, place if value is not None else None)
+    return rows
+
+
+def _set_rank(row, value) -> None:
+    if isinstance(row, dict):
+        row["rank"] = value
+    else:
+        row.rank = value
 
 
 # Timeline steps the public never sees: internal warnings, escalations, call-back records and

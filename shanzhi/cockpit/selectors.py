@@ -179,20 +179,17 @@ def cases_widget(user, today: datetime.date) -> dict[str, Any]:
 
 
 def _ranking(rows: list[dict], key: str, names: dict, link: Callable[[Any], str]) -> list[dict]:
-    out = [
-        {"id": r[key], "name": names.get(r[key], "—"), "url": link(r[key]), **with_rates(r)}
+    rows = [r for r in rows if r[key] is not None and r["total"]]
+    exact = {id(r): case_selectors.compute(r)["composite"] for r in rows}
+    # Ranked on the exact composite, as the rates page and the API do: the percentages shown
+    # are rounded, and ranking on them had put two units in the opposite order there.
+    case_selectors.rank(
+        rows, composite=lambda r: exact[id(r)], valid=lambda r: r["valid"], label=lambda r: str(names.get(r[key], ""))
+    )
+    return [
+        {"id": r[key], "name": names.get(r[key], "—"), "url": link(r[key]), **with_rates(r), "rank": r["rank"]}
         for r in rows
-        if r[key] is not None and r["total"]
     ]
-    out.sort(key=lambda r: (r["composite"] is None, -(r["composite"] or 0), -r["valid"], str(r["name"])))
-    rank = 0
-    for r in out:
-        if r["composite"] is not None:
-            rank += 1
-            r["rank"] = rank
-        else:
-            r["rank"] = None
-    return out
 
 
 def rates_widget(user, today: datetime.date) -> dict[str, Any]:

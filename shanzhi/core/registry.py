@@ -33,6 +33,9 @@ class Registry:
     # model label ("orgs.Department") -> callables(obj) -> a sentence saying what still needs
     # the record (e.g. "3 open cases are handled by it"), or "" — soft deletion is refused then
     deletion_blockers: dict[str, list[Callable]] = field(default_factory=dict)
+    # key prefix ("cases.") -> (validate(key, value) raising ValidationError, changed() clearing
+    # the app's caches): how the admin's Settings page checks and applies a value
+    settings: dict[str, tuple[Callable, Callable]] = field(default_factory=dict)
 
     def add_menu(self, item: MenuItem) -> None:
         if item not in self.menu:
@@ -56,6 +59,12 @@ class Registry:
         funcs = self.deletion_blockers.setdefault(model_label, [])
         if func not in funcs:
             funcs.append(func)
+
+    def add_settings(self, prefix: str, validate: Callable, changed: Callable) -> None:
+        self.settings[prefix] = (validate, changed)
+
+    def settings_for(self, key: str) -> tuple[Callable, Callable] | None:
+        return next((v for prefix, v in self.settings.items() if key.startswith(prefix)), None)
 
     def blockers_of(self, obj) -> list[str]:
         """What still needs `obj`, in sentences (empty: it may be retired)."""

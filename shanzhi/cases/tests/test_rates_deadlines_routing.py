@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from shanzhi.cases import conf, router, selectors, services
@@ -313,3 +314,63 @@ def test_enterprise_limit_holds_under_a_deadline_in_hours(org):
     enterprise = services.compute_deadline(start=start, nature="help", kind=Case.Kind.ENTERPRISE, category=cat)
     assert plain == _local(2025, 12, 3, 9, 30)
     assert enterprise == _local(2025, 12, 1, 17, 30)  # 5 working days
+
+
+def test_rankings_share_places_for_equal_scores_and_leave_units_of_nobody_unranked():
+    """Float noise (0.66 against 0.6599999999999999) decided an order between equal scores,
+    equal scores got different places, and the "(none)" group took rank 1 from real units."""
+    rows = [
+        {"key": "a", "composite": 0.6599999999999999, "valid": 25},
+        {"key": "b", "composite": 0.66, "valid": 23},
+        {"key": "c", "composite": 0.9, "valid": 3},
+        {"key": None, "composite": 0.99, "valid": 20},
+        {"key": "d", "composite": None, "valid": 0},
+        {"key": "e", "composite": 0.5, "valid": 9},
+    ]
+    selectors.rank(
+        rows, composite=lambda r: r["composite"], valid=lambda r: r["valid"], ranked=lambda r: r["key"] is not None,
+        label=lambda r: str(r["key"]),
+    )
+    assert [(r["key"], r["rank"]) for r in rows] == [("c", 1), ("a", 2), ("b", 2), ("e", 4), (None, None), ("d", None)]
+
+
+def test_the_cockpit_ranks_as_the_rates_page_does(org):
+    """The cockpit ranked on percentages rounded to one decimal (0.76333 and 0.76265 both
+    76.3 %), then by valid call-backs, and so contradicted /cases/rates/."""
+    from shanzhi.cockpit import selectors as cockpit
+
+    rows = [
+        {"community_id": 1, "total": 30, "valid": 20, "contacted": 20, "resolved": 10, "satisfied": 13, "basic": 0},
+        {"community_id": 2, "total": 30, "valid": 21, "contacted": 21, "resolved": 11, "satisfied": 13, "basic": 0},
+    ]
+    for r in rows:
+        r.update(signed=0, signed_on_time=0, dispatched=0, returned=0, replied=0, reworked=0)
+        r.update(completed_counted=0, completed_on_time=0)
+    exact = {r["community_id"]: selectors.compute(r)["composite"] for r in rows}
+    assert round(exact[1] * 100, 1) == round(exact[2] * 100, 1) and exact[1] != exact[2]
+    ranked = cockpit._ranking(rows, "community_id", {1: "一", 2: "二"}, lambda k: "")
+    assert exact[1] > exact[2]  # 61.0 % against 60.95 %: both shown as 61.0 %
+    assert [(r["id"], r["rank"]) for r in ranked] == [(1, 1), (2, 2)]
+
+
+def test_rate_settings_are_checked_and_take_effect_at_once(org, client):
+    """A weight "abc" saved in the admin made /cases/rates/, the API and the cockpit 500s;
+    weights adding up to 1.4 were accepted; a change showed only after the cache expired."""
+    client.force_login(org.users["admin"])
+    url = "/admin/core/sitesetting/add/"
+    for bad in ('{"weight_response": "abc"}', '{"weight_response": 0.5}', '{"colour": 1}', '[1, 2]'):
+        r = client.post(url, {"key": "cases.rates", "value": bad, "description": ""})
+        assert r.status_code == 200 and r.context["adminform"].form.errors.get("value"), bad
+    assert not SiteSetting.objects.filter(key="cases.rates").exists()
+    assert selectors.constants()["weight_response"] == 0.1  # read once: now cached
+    good = '{"weight_response": 0.2, "weight_resolution": 0.4, "weight_satisfaction": 0.4}'
+    r = client.post(url, {"key": "cases.rates", "value": good, "description": ""})
+    assert r.status_code == 302, r.content[:500]
+    assert selectors.constants()["weight_response"] == 0.2  # at once, not a minute later
+    with pytest.raises(ValidationError):
+        conf.setting_set(key="cases.sign_workhours", value="two", actor=org.users["admin"])
+    # A bad value stored before these checks: the defaults, not a 500.
+    SiteSetting.objects.filter(key="cases.rates").update(value={"weight_response": "abc"})
+    conf.clear_cache()
+    assert selectors.constants()["weight_response"] == 0.1
+    assert client.get("/cases/rates/").status_code == 200
