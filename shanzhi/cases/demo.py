@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from shanzhi.cases import demo_data, training
-from shanzhi.cases.models import Case, CaseEvent, Category, KeywordRule, RoutingModel
+from shanzhi.cases.models import DEADLINE_STATES, CallBack, Case, CaseEvent, Category, KeywordRule, RoutingModel
 from shanzhi.cases.services import CODE_ALPHABET, compute_deadline
 from shanzhi.core import workdays
 from shanzhi.core.texts import Text
@@ -219,11 +219,7 @@ def _cases(stdout, cats: dict[str, Category]) -> int:
         if reached >= 7:
             events.append(("archive", "closed", "archived", t + datetime.timedelta(days=30)))
         c.status = events[-1][2]
-        if (
-            c.deadline
-            and c.status not in ("closed", "archived", "replied", "verified", "called_back")
-            and c.deadline < now
-        ):
+        if c.deadline and c.status in DEADLINE_STATES and c.deadline < now:
             c.escalation_level = 1
         cases.append(c)
         plan.append((c, events))
@@ -249,6 +245,23 @@ def _cases(stdout, cats: dict[str, Category]) -> int:
                 )
             )
     CaseEvent.objects.bulk_create(evs, batch_size=5000)
+    # The call-back records behind the case's latest call-back (the rates read the case's
+    # columns; the record is what the case page and an audit show).
+    CallBack.objects.bulk_create(
+        [
+            CallBack(
+                case_id=saved[c.code],
+                contacted=c.callback_contacted,
+                resolved=c.callback_resolved if c.callback_contacted else None,
+                satisfaction=c.callback_satisfaction,
+                is_valid=True,
+                at=c.callback_at,
+            )
+            for c in cases
+            if c.callback_valid
+        ],
+        batch_size=5000,
+    )
     return len(cases)
 
 

@@ -32,11 +32,20 @@ def test_demo_loader_is_idempotent_and_fills_every_domain():
         assert first.get(label, 0) > 0, f"the demo has no {label}"
     assert 120 <= first["orgs.Grid"] <= 180
     # What the pages show by month and for 企业家直通车 (both were empty in the demo).
-    from shanzhi.cases.models import Case
+    from shanzhi.cases.models import DEADLINE_STATES, Case
 
     assert not Case.objects.filter(received_month__isnull=True).exists()
     enterprise = Case.objects.filter(kind=Case.Kind.ENTERPRISE)
     assert enterprise.exists() and not enterprise.filter(leader__isnull=True).exists()
+    # Every valid call-back on a case has its record (the table was empty), and nobody
+    # unreached counts as resolved.
+    from shanzhi.cases.models import CallBack
+
+    called = Case.objects.filter(callback_valid=True)
+    assert called.exists() and CallBack.objects.count() == called.count()
+    assert not CallBack.objects.filter(contacted=False, resolved=True).exists()
+    # No answered case is left overdue-escalated.
+    assert not Case.objects.exclude(status__in=DEADLINE_STATES).filter(escalation_level__gt=0).exists()
     call_command("load_demo", verbosity=0)
     second = _counts()
     changed = {k: (first[k], second[k]) for k in first if first[k] != second[k]}
