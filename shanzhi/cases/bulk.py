@@ -33,7 +33,7 @@ from shanzhi.cases.services import CODE_ALPHABET, _validate_location, nature_wor
 from shanzhi.core import services as core_services
 from shanzhi.core import workdays
 from shanzhi.core.models import AuditEvent
-from shanzhi.core.texts import SystemTextField, Text
+from shanzhi.core.texts import SystemTextField, Text, strip_controls
 
 IMPORT_ALIASES = {
     "description": ("description", "诉求内容", "内容"),
@@ -48,14 +48,30 @@ IMPORT_ALIASES = {
     "reporter_phone": ("reporter_phone", "电话", "联系电话"),
     "received_at": ("received_at", "受理时间"),
 }
-NATURE_ALIASES = {
-    "咨询": "consultation",
-    "求助": "help",
-    "投诉": "complaint",
-    "举报": "report",
-    "建议": "suggestion",
-    "表扬": "praise",
+# The longest text each column takes (the model's, and for the description the intake's limit):
+# a longer value is refused with its row, never cut.
+TEXT_LIMITS = {
+    "description": 4000,
+    **{key: Case._meta.get_field(key).max_length for key in ("title", "address", "reporter_name", "reporter_phone")},
 }
+# Times of reception accepted from a file: none before this day, none later than now (plus a
+# few minutes for a clock that runs ahead).
+RECEIVED_EARLIEST = datetime.date(2000, 1, 1)
+RECEIVED_SKEW = datetime.timedelta(minutes=5)
+
+
+def choice_aliases(choices) -> dict[str, str]:
+    """A TextChoices' values and its labels in every language of the site → the value (a file
+    may say 热线来电 or "Hotline call" as well as hotline)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    aliases: dict[str, str] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            aliases.update({str(label): value for value, label in choices.choices})
+    aliases.update({value: value for value in choices.values})
+    return aliases
 
 
 last_timings: dict[str, float] = {}
@@ -70,7 +86,8 @@ def _pick(row: dict, key: str) -> str:
 
 
 def _picker(aliases: tuple[str, ...]):
-    """`_pick` for the aliases the file actually has (resolved once, not per row and field)."""
+    """`_pick` for the aliases the file actually has (resolved once, not per row and field),
+    without the control characters XML cannot carry (as on every intake channel)."""
     if not aliases:
         return None
     if len(aliases) == 1:
@@ -80,7 +97,7 @@ def _picker(aliases: tuple[str, ...]):
             value = row.get(alias)
             if value is None or value == "":
                 return ""
-            return value.strip() if type(value) is str else str(value).strip()
+            return strip_controls(value).strip() if type(value) is str else str(value).strip()
 
         return one
 
@@ -88,10 +105,35 @@ def _picker(aliases: tuple[str, ...]):
         for a in aliases:
             value = row.get(a)
             if value is not None and value != "":
-                return str(value).strip()
+                return strip_controls(str(value)).strip()
         return ""
 
     return many
+
+
+def _column(row: dict, key: str, present: set[str]) -> str:
+    """The header that gives `key` in this row (for an error: the name the user wrote)."""
+    names = [a for a in IMPORT_ALIASES[key] if a in present]
+    for a in names:
+        if row.get(a) not in (None, ""):
+            return a
+    return names[0] if names else IMPORT_ALIASES[key][0]
+
+
+def earlier_import(sha256: str) -> AuditEvent | None:
+    """The last import of cases from the file with this SHA-256 (its audit row), if any."""
+    if not sha256:
+        return None
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.IMPORT, content_type=ContentType.objects.get_for_model(Case), object_id=sha256
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
 
 
 def new_codes(dates: Sequence[datetime.date], prefix: str) -> list[str]:
@@ -165,30 +207,58 @@ _TEXT_COLUMNS = frozenset({"title", "description", "address", "reporter_name", "
 
 
 def import_cases(
-    *, rows: Sequence[dict], actor, source: str = Case.Source.IMPORT, batch_size: int = 2000, fast: bool = True
+    *,
+    rows: Sequence[dict],
+    actor,
+    source: str = Case.Source.IMPORT,
+    batch_size: int = 2000,
+    fast: bool = True,
+    sha256: str | None = None,
+    file_name: str | None = None,
 ) -> int:
     """Import cases in bulk (a hotline's export, a migration): all or nothing.
 
-    Every row is checked first; the first bad one raises ImportRowError(row number, reason)
-    and nothing is written. Then grids are found for all points at once (vectorised), the
-    department comes from the category (or the text classifier, in one batch), deadlines are
-    computed on working days (memoised per day), and rows are inserted in order of reception
-    as plain tuples (PostgreSQL COPY, else one prepared INSERT run with executemany), each case
-    with its "received" timeline event; one audit row covers the import. `fast=False` takes the
-    model-instance path (the reference the tests compare the fast path with).
+    Every row is checked first; the first bad one raises ImportRowError(row number, reason,
+    the column as the file names it) and nothing is written: an unknown code, a time before
+    2000 or in the future, a text longer than its column (never cut). Row numbers are the
+    rows' own (`core.excel.Row.number`), else counted from 2. Then grids are found for all
+    points at once (vectorised), the department comes from the category (or the text
+    classifier, in one batch), deadlines are computed on working days (memoised per day), and
+    rows are inserted in order of reception as plain tuples (PostgreSQL COPY, else one prepared
+    INSERT run with executemany), each case with its "received" timeline event; one audit row
+    covers the import, with the file's SHA-256 (`sha256`, else the table's from
+    `core.excel.read_table`) as its object id, so that `earlier_import` finds a file imported
+    before. `fast=False` takes the model-instance path (the reference the tests compare the
+    fast path with).
     """
     from shanzhi.core.errors import ImportRowError
     from shanzhi.orgs.selectors import grid_locator
 
     timings = {}
     t0 = t = time.perf_counter()
+    header_row = getattr(rows, "header_number", 1)
+    if not rows:
+        raise ImportRowError(header_row, _("The table has no data rows."))
     cats = {c.code: c for c in Category.objects.filter(is_active=True).select_related("default_department", "parent")}
     now = timezone.now()
     tz = timezone.get_current_timezone()
-    natures, kinds = set(Case.Nature.values), set(Case.Kind.values)
-    present: set[str] = set()
-    for row in rows:
-        present.update(row)
+    natures, kinds = choice_aliases(Case.Nature), choice_aliases(Case.Kind)
+    headers = getattr(rows, "headers", None)
+    if headers is not None:
+        present = set(headers)
+    else:
+        present = set()
+        for row in rows:
+            present.update(row)
+    if not any(a in present for a in IMPORT_ALIASES["description"]):
+        raise ImportRowError(
+            header_row,
+            _("no column for the description (name it one of: %(names)s); the columns found are: %(found)s")
+            % {
+                "names": ", ".join(IMPORT_ALIASES["description"]),
+                "found": ", ".join(headers if headers is not None else sorted(present)) or "—",
+            },
+        )
     pick = {key: _picker(tuple(a for a in aliases if a in present)) for key, aliases in IMPORT_ALIASES.items()}
 
     def picker(key):
@@ -201,35 +271,57 @@ def import_cases(
     p_lon, p_lat, p_addr, p_name, p_phone, p_at = (
         picker(k) for k in ("longitude", "latitude", "address", "reporter_name", "reporter_phone", "received_at")
     )
+    max_desc, max_title, max_addr, max_name, max_phone = (
+        TEXT_LIMITS[k] for k in ("description", "title", "address", "reporter_name", "reporter_phone")
+    )
+    earliest = datetime.datetime.combine(RECEIVED_EARLIEST, datetime.time(), tzinfo=tz)
+    latest = now + RECEIVED_SKEW
     default_nature, default_kind = Case.Nature.HELP.value, Case.Kind.HOTLINE.value
     times: dict[str, datetime.datetime] = {}  # raw text → aware datetime (files repeat times)
     parsed: list[tuple] = []
     append = parsed.append
-    for n, row in enumerate(rows, start=2):  # spreadsheet row numbers: header is row 1
+
+    def refuse(i: int, row: dict, key: str, message: str) -> ImportRowError:
+        # Only on the way out: the row's own number, the column as the file names it.
+        return ImportRowError(getattr(row, "number", i), message, column=_column(row, key, present))
+
+    def too_long(i: int, row: dict, key: str, value: str) -> ImportRowError:
+        return refuse(
+            i,
+            row,
+            key,
+            _("too long: %(n)d characters, at most %(max)d (nothing is cut)")
+            % {"n": len(value), "max": TEXT_LIMITS[key]},
+        )
+
+    for i, row in enumerate(rows, start=2):  # plain dicts: counted from 2 (the header is row 1)
         description = p_desc(row)
         if not description:
-            raise ImportRowError(n, _("Describe the problem."), column="description")
+            raise refuse(i, row, "description", _("Describe the problem."))
+        if len(description) > max_desc:
+            raise too_long(i, row, "description", description)
         cat_code = p_cat(row)
         cat = None
         if cat_code:
             cat = cats.get(cat_code)
             if cat is None:
-                raise ImportRowError(n, _("Unknown category."), column="category")
+                raise refuse(i, row, "category", _("Unknown category."))
             if cat.parent_id is None:
-                raise ImportRowError(n, _(TOP_LEVEL_CATEGORY) % {"code": cat_code}, column="category")
-        nature = p_nature(row) or default_nature
-        nature = NATURE_ALIASES.get(nature, nature)
-        if nature not in natures:
-            raise ImportRowError(n, _("Unknown nature of request."), column="nature")
-        kind = p_kind(row) or default_kind
-        if kind not in kinds:
-            raise ImportRowError(n, _("Unknown kind of case."), column="kind")
+                raise refuse(i, row, "category", _(TOP_LEVEL_CATEGORY) % {"code": cat_code})
+        raw = p_nature(row)
+        nature = natures.get(raw) if raw else default_nature
+        if nature is None:
+            raise refuse(i, row, "nature", _("Unknown nature of request."))
+        raw = p_kind(row)
+        kind = kinds.get(raw) if raw else default_kind
+        if kind is None:
+            raise refuse(i, row, "kind", _("Unknown kind of case."))
         raw_lon, raw_lat = p_lon(row), p_lat(row)
         if raw_lon or raw_lat:
             try:
                 lon, lat = _validate_location(raw_lon or None, raw_lat or None)
             except ValidationError as exc:
-                raise ImportRowError(n, " ".join(exc.messages), column="longitude") from None
+                raise refuse(i, row, "longitude" if raw_lon else "latitude", " ".join(exc.messages)) from None
         else:
             lon = lat = None
         raw_at = p_at(row)
@@ -239,31 +331,30 @@ def import_cases(
                 try:
                     received = datetime.datetime.fromisoformat(raw_at.replace("/", "-"))
                 except ValueError:
-                    raise ImportRowError(
-                        n, _("Unreadable date and time (use 2025-03-01 09:30)."), column="received_at"
-                    ) from None
+                    raise refuse(i, row, "received_at", _("Unreadable date and time (use 2025-03-01 09:30).")) from None
                 if received.utcoffset() is None:  # timezone.is_naive → make_aware in the current zone
                     received = received.replace(tzinfo=tz)
+                if not earliest <= received <= latest:
+                    raise refuse(
+                        i,
+                        row,
+                        "received_at",
+                        _("%(value)s is out of range: a case is received between %(earliest)s and now.")
+                        % {"value": raw_at, "earliest": RECEIVED_EARLIEST.isoformat()},
+                    )
                 times[raw_at] = received
         else:
             received = now
-        append(
-            (
-                description[:4000],
-                p_title(row)[:200],
-                cat,
-                nature,
-                kind,
-                lon,
-                lat,
-                p_addr(row)[:300],
-                p_name(row)[:50],
-                p_phone(row)[:30],
-                received,
-            )
-        )
-    if not parsed:
-        return 0
+        title, address, name, phone = p_title(row), p_addr(row), p_name(row), p_phone(row)
+        if len(title) > max_title:
+            raise too_long(i, row, "title", title)
+        if len(address) > max_addr:
+            raise too_long(i, row, "address", address)
+        if len(name) > max_name:
+            raise too_long(i, row, "reporter_name", name)
+        if len(phone) > max_phone:
+            raise too_long(i, row, "reporter_phone", phone)
+        append((description, title, cat, nature, kind, lon, lat, address, name, phone, received))
     timings["validate"] = time.perf_counter() - t
     t = time.perf_counter()
 
@@ -428,8 +519,14 @@ def import_cases(
         else:
             objs = [dict(zip(CASE_COLUMNS, v, strict=True), **constants) for v in chunks[0]]
             _import_orm(objs, now=now, actor_id=actor_id, label=label, batch_size=batch_size)
+        digest = sha256 if sha256 is not None else getattr(rows, "sha256", "")
         core_services.audit_log(
-            actor=actor, action=AuditEvent.Action.IMPORT, model=Case, note=f"imported {len(parsed)} cases"
+            actor=actor,
+            action=AuditEvent.Action.IMPORT,
+            model=Case,
+            object_id=digest,  # indexed with the model: `earlier_import` finds the file again
+            changes={"sha256": digest, "file": file_name or getattr(rows, "name", ""), "cases": len(parsed)},
+            note=f"imported {len(parsed)} cases",
         )
         t = time.perf_counter()
     timings["commit"] = time.perf_counter() - t

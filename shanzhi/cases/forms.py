@@ -197,3 +197,10 @@ class ImportForm(forms.Form):
             "latitude, address, reporter_name, reporter_phone, received_at."
         ),
     )
+    again = forms.BooleanField(
+        label=_("Import it again"),
+        required=False,
+        help_text=_(
+            "A file that was imported before is refused unless this is ticked: its cases would be created twice."
+        ),
+    )

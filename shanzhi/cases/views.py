@@ -803,8 +803,23 @@ class CaseImportView(ScopedMixin, generic.FormView):
 
         try:
             rows = read_table(form.cleaned_data["file"], required=())
+            earlier = None if form.cleaned_data["again"] else bulk.earlier_import(rows.sha256)
+            if earlier is not None:
+                form.add_error(
+                    "file",
+                    _(
+                        "This file was already imported on %(at)s by %(actor)s (%(n)s cases). Nothing was imported; "
+                        "tick “Import it again” to create its cases a second time."
+                    )
+                    % {
+                        "at": formats.date_format(timezone.localtime(earlier.at), "DATETIME_FORMAT"),
+                        "actor": earlier.actor or _("the system"),
+                        "n": earlier.changes.get("cases", "?"),
+                    },
+                )
+                return self.form_invalid(form)
             n = services.cases_import(rows=rows, actor=self.request.user)
-        except (ImportRowError, TableReadError) as exc:
+        except ValidationError as exc:  # ImportRowError, TableReadError, a file-level refusal
             form.add_error("file", " ".join(exc.messages))
             return self.form_invalid(form)
         messages.success(self.request, _("%(n)d cases imported.") % {"n": n})

@@ -1,6 +1,7 @@
 """Errors that services raise; views and the API turn them into 4xx answers."""
 
 from django.core.exceptions import PermissionDenied, ValidationError  # noqa: F401 (re-exported)
+from django.utils.translation import gettext as _
 
 
 class ConflictError(Exception):
@@ -12,11 +13,15 @@ class ConflictError(Exception):
 
 
 class ImportRowError(ValidationError):
-    """An import was refused: nothing was written. Carries the bad row number and reason."""
+    """An import was refused: nothing was written. Carries the bad row number, the column as the
+    file names it (its header), and the reason; the message is in the active language."""
 
     def __init__(self, row: int, message: str, column: str | None = None):
         self.row = row
         self.column = column
         self.reason = message
-        where = f"row {row}" + (f", column {column}" if column else "")
-        super().__init__(f"{where}: {message}")
+        if column:
+            text = _("row %(row)s, column %(column)s: %(reason)s") % {"row": row, "column": column, "reason": message}
+        else:
+            text = _("row %(row)s: %(reason)s") % {"row": row, "reason": message}
+        super().__init__(text)

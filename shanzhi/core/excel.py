@@ -4,24 +4,45 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import io
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from shanzhi.core.errors import ValidationError
 from shanzhi.core.texts import strip_controls
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_IMPORT_ROWS = 100_000
+MAX_IMPORT_ROWS = 100_000  # data rows (the header not counted)
+MAX_IMPORT_COLUMNS = 200
+MAX_IMPORT_BYTES = 64 * 1024 * 1024  # the uploaded file
+# What an .xlsx may unpack to (the sizes its zip directory declares): 5 KB of XML can declare
+# gigabytes, and openpyxl holds the shared strings in memory.
+MAX_XLSX_UNPACKED_BYTES = 8 * MAX_IMPORT_BYTES
 
 
-def _cell(value: Any) -> Any:
+def _text_cell(ws, value: str) -> Any:
+    """A person's text as a text cell: openpyxl makes a formula of any string that starts with
+    "=", and a formula in an export runs on the reader's machine (=HYPERLINK, =WEBSERVICE…)."""
+    if value[:1] != "=":
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def _cell(ws, value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
@@ -30,22 +51,21 @@ def _cell(value: Any) -> Any:
         return "✓" if value else ""
     if isinstance(value, (int, float, datetime.date)):
         return value
-    return strip_controls(force_str(value))  # openpyxl refuses control characters
+    return _text_cell(ws, strip_controls(force_str(value)))  # openpyxl refuses control characters
 
 
 def build_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1") -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31] or "Sheet1")
-    from openpyxl.cell import WriteOnlyCell
-
     header_cells = []
     for h in headers:
-        c = WriteOnlyCell(ws, value=force_str(h))
+        c = WriteOnlyCell(ws, value=strip_controls(force_str(h)))
+        c.data_type = "s"
         c.font = Font(bold=True)
         header_cells.append(c)
     ws.append(header_cells)
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        ws.append([_cell(ws, v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -57,7 +77,9 @@ def xlsx_response(
     data = build_xlsx(headers, rows, title=title or filename)
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
+    # RFC 6266 (filename*=UTF-8''…): a Chinese name in a plain filename="…" is MIME-encoded by
+    # Django as a whole, and browsers then save "download" without the extension.
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}-{stamp}.xlsx")
     return response
 
 
@@ -65,56 +87,179 @@ class TableReadError(ValidationError):
     pass
 
 
-def read_table(uploaded, *, required: Sequence[str] = ()) -> list[dict[str, str]]:
-    """Rows of an uploaded .xlsx or .csv as dicts keyed by the header row (stripped strings).
+class Row(dict):
+    """One data row keyed by the header row; `number` is its row in the spreadsheet (header = 1;
+    for CSV its record number), blank rows counted, so errors name the row the user sees."""
 
-    Raises TableReadError for a file that is not a table, an empty one, or missing columns.
-    Row numbers in later errors are spreadsheet row numbers (header = row 1).
-    """
-    name = (getattr(uploaded, "name", "") or "").lower()
-    raw = uploaded.read() if hasattr(uploaded, "read") else bytes(uploaded)
-    if not raw:
-        raise TableReadError("The file is empty.")
-    rows: list[list[Any]]
-    if name.endswith(".csv") or (not raw.startswith(b"PK") and not name.endswith(".xlsx")):
-        text = None
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None or "\x00" in text:
-            raise TableReadError("The file is neither an Excel workbook (.xlsx) nor a CSV text file.")
-        rows = list(csv.reader(io.StringIO(text)))
-    else:
+    __slots__ = ("number",)
+
+
+class Table(list):
+    """The data rows of a file (`Row`s), with its headers as written (blank ones left out), the
+    header's row number, and the file's SHA-256 and name."""
+
+    headers: list[str]
+    header_number: int
+    sha256: str
+    name: str
+
+
+def _too_large() -> TableReadError:
+    return TableReadError(_("The file is too large (at most %(mb)d MB).") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})
+
+
+def _csv_records(raw: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+    text = None
+    for enc in ("utf-8-sig", "gb18030"):
         try:
-            wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise TableReadError("The file is not a readable Excel workbook (.xlsx).") from exc
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    rows = [r for r in rows if any(c not in (None, "") for c in r)]
-    if not rows:
-        raise TableReadError("The file has no rows.")
-    headers = [force_str(h).strip() if h is not None else "" for h in rows[0]]
-    missing = [c for c in required if c not in headers]
-    if missing:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None or "\x00" in text:
+        raise TableReadError(_("The file is neither an Excel workbook (.xlsx) nor a CSV text file."))
+    # strict: a quote left open is an error, not the rest of the file glued into one cell.
+    reader = csv.reader(io.StringIO(text), strict=True)
+    number = 0
+    while True:
+        number += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                reason = _("a field is longer than %(n)d characters") % {"n": csv.field_size_limit()}
+            else:
+                reason = _("a quotation mark is not closed or is followed by text (%(error)s)") % {"error": exc}
+            raise TableReadError(
+                _("Record %(n)d of the CSV file cannot be read: %(reason)s.") % {"n": number, "reason": reason}
+            ) from None
+        yield number, record
+
+
+def _xlsx_records(raw: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+    unreadable = _("The file is not a readable Excel workbook (.xlsx).")
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise TableReadError(unreadable) from exc
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise TableReadError(
-            "Missing columns: " + ", ".join(missing) + ". Found: " + ", ".join(h for h in headers if h)
+            _("The workbook unpacks to more than %(mb)d MB; save it again or split it.")
+            % {"mb": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)}
         )
-    if len(rows) - 1 > MAX_IMPORT_ROWS:
-        raise TableReadError(f"Too many rows (at most {MAX_IMPORT_ROWS}).")
-    out = []
-    for r in rows[1:]:
-        values = [
-            (
-                ""
-                if v is None
-                else (v.isoformat() if isinstance(v, (datetime.date, datetime.datetime)) else force_str(v)).strip()
+    try:
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise TableReadError(unreadable) from exc
+    try:
+        ws = wb.worksheets[0]
+        # The <dimension> a file declares is not trusted: openpyxl would pad every row to it
+        # (A1:XFD1048576 in a 5 KB file is gigabytes). Rows come as written, missing ones empty.
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
+        yield from enumerate(ws.iter_rows(values_only=True), start=1)
+    except TableReadError:
+        raise
+    except Exception as exc:  # a broken sheet shows only while it is read
+        raise TableReadError(unreadable) from exc
+    finally:
+        wb.close()
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return ""
+    if type(v) is str:
+        return strip_controls(v).strip()
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return v.isoformat()
+    return strip_controls(force_str(v)).strip()
+
+
+def _narrowed(values: Sequence[Any], number: int) -> Sequence[Any]:
+    """A row cut to MAX_IMPORT_COLUMNS when all beyond is empty (formatted cells), else refused."""
+    if any(v is not None and v != "" for v in values[MAX_IMPORT_COLUMNS:]):
+        raise TableReadError(
+            _("Row %(row)d has a value beyond column %(n)d; a table has at most %(n)d columns.")
+            % {"row": number, "n": MAX_IMPORT_COLUMNS}
+        )
+    return values[:MAX_IMPORT_COLUMNS]
+
+
+def _headers(values: Sequence[Any], number: int) -> list[str]:
+    headers = [_value(h) for h in values]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        if not h:
+            continue
+        if h in seen:
+            raise TableReadError(
+                _("The column “%(name)s” appears twice (columns %(first)s and %(second)s of row %(row)d); keep one.")
+                % {
+                    "name": h,
+                    "first": get_column_letter(seen[h] + 1),
+                    "second": get_column_letter(i + 1),
+                    "row": number,
+                }
             )
-            for v in r
-        ]
-        values += [""] * (len(headers) - len(values))
-        out.append({h: values[i] for i, h in enumerate(headers) if h})
-    return out
+        seen[h] = i
+    return headers
+
+
+def read_table(uploaded, *, required: Sequence[str] = ()) -> Table:
+    """Rows of an uploaded .xlsx or .csv as dicts keyed by the header row (stripped strings,
+    without the control characters XML cannot carry), each with its spreadsheet row number.
+
+    The header is the first row that is not blank; blank rows are skipped (their numbers are
+    kept). Raises TableReadError for a file that is too large, not a table, without data rows,
+    with a missing or repeated column, more than MAX_IMPORT_ROWS rows or a value beyond
+    MAX_IMPORT_COLUMNS columns — as soon as it is seen, before the rest is read.
+    """
+    name = getattr(uploaded, "name", "") or ""
+    size = getattr(uploaded, "size", None)
+    if size is not None and size > MAX_IMPORT_BYTES:
+        raise _too_large()
+    raw = uploaded.read(MAX_IMPORT_BYTES + 1) if hasattr(uploaded, "read") else bytes(uploaded)
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise _too_large()
+    if not raw:
+        raise TableReadError(_("The file is empty."))
+    lower = name.lower()
+    if lower.endswith(".csv") or (not raw.startswith(b"PK") and not lower.endswith(".xlsx")):
+        records = _csv_records(raw)
+    else:
+        records = _xlsx_records(raw)
+    table = Table()
+    table.sha256 = hashlib.sha256(raw).hexdigest()
+    table.name = name
+    keys: list[tuple[int, str]] | None = None
+    for number, record in records:
+        values = record if len(record) <= MAX_IMPORT_COLUMNS else _narrowed(record, number)
+        if not any(v is not None and v != "" for v in values):
+            continue
+        if keys is None:
+            headers = _headers(values, number)
+            table.headers = [h for h in headers if h]
+            table.header_number = number
+            missing = [c for c in required if c not in table.headers]
+            if missing:
+                raise TableReadError(
+                    _("Missing columns: %(missing)s. The header (row %(row)d) has: %(found)s.")
+                    % {"missing": ", ".join(missing), "row": number, "found": ", ".join(table.headers)}
+                )
+            keys = [(i, h) for i, h in enumerate(headers) if h]
+            continue
+        if len(table) == MAX_IMPORT_ROWS:
+            raise TableReadError(_("Too many rows (at most %(n)d).") % {"n": MAX_IMPORT_ROWS})
+        n = len(values)
+        row = Row({h: _value(values[i]) if i < n else "" for i, h in keys})
+        row.number = number
+        table.append(row)
+    if keys is None:
+        raise TableReadError(_("The file has no rows."))
+    if not table:
+        raise TableReadError(_("The file has a header row but no data rows."))
+    return table

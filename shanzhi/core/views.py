@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views import generic
@@ -181,8 +181,21 @@ class ObjectListView(ScopedMixin, generic.ListView):
         params.pop("export")
         ctx["page_query"] = params.urlencode()
         ctx["create_url"] = self.url_for("add") if ctx["can_add"] else None
-        ctx["import_url"] = reverse(self.import_url_name) if self.import_url_name and ctx["can_add"] else None
+        ctx["import_url"] = self.import_url(ctx["can_add"])
         return ctx
+
+    def import_url(self, can_add: bool) -> str | None:
+        """The import page's address for a user whom that page lets in: an import may ask more
+        than adding one record (cases: a leader's permission), and a link to a 403 is no use."""
+        if not self.import_url_name:
+            return None
+        url = reverse(self.import_url_name)
+        match = resolve(url)
+        view_class = getattr(match.func, "view_class", None)
+        if view_class is None or not issubclass(view_class, ScopedMixin):
+            return url if can_add else None
+        perm = view_class(**match.func.view_initkwargs).get_permission_required()
+        return url if perm is None or self.request.user.has_perm(perm) else None
 
     def render_cell(self, obj, col: Column) -> Any:
         value = resolve_attr(obj, col.attr)

@@ -897,7 +897,8 @@ def actuals_import(*, plan: Plan, actor, rows: list[dict[str, str]], allowed: It
     if not rows:
         raise ImportRowError(1, _("The table has no data rows."))
     count = 0
-    for n, row in enumerate(rows, start=2):
+    for i, row in enumerate(rows, start=2):
+        n = getattr(row, "number", i)  # the row in the file (core.excel.Row), blank rows counted
         missing = [c for c in ACTUAL_COLUMNS if not row.get(c)]
         if missing:
             raise ImportRowError(n, _("empty column(s): %(c)s") % {"c": ", ".join(missing)})

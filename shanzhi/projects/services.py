@@ -283,7 +283,7 @@ def progress_import(*, actor, uploaded) -> int:
     from shanzhi.core.excel import read_table
 
     rows = read_table(uploaded)
-    headers = list(rows[0].keys()) if rows else []
+    headers = rows.headers
     cols = {k: _column(headers, k) for k in PROGRESS_COLUMNS}
     missing = [PROGRESS_COLUMNS[k][1] for k in ("code", "month", "completed") if cols[k] is None]
     if missing:
@@ -291,7 +291,8 @@ def progress_import(*, actor, uploaded) -> int:
     projects = {p.code: p for p in Project.objects.restrict(actor, CHANGE)}
     seen: set[tuple[str, datetime.date]] = set()
     count = 0
-    for index, row in enumerate(rows, start=2):
+    for row in rows:
+        index = row.number  # the row in the file, blank rows counted
         code = row.get(cols["code"], "")
         project = projects.get(code)
         if project is None:

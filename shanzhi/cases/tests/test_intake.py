@@ -285,7 +285,7 @@ def test_bulk_import_all_or_nothing(org, client_for):
     # the page: CSV upload, bad row named
     csv = "description,category\n路灯坏了,nope\n".encode()
     r = client_for("leader").post("/cases/import/", {"file": SimpleUploadedFile("x.csv", csv, "text/csv")})
-    assert r.status_code == 200 and "row 2" in r.content.decode()
+    assert r.status_code == 200 and "第 2 行" in r.content.decode()
     assert client_for("dept").get("/cases/import/").status_code == 403
 
 
