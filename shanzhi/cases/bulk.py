@@ -429,6 +429,12 @@ def import_cases(
             deadline = hour_deadline.get(key)
             if deadline is None:
                 deadline = hour_deadline[key] = calendar.hours_deadline(at.astimezone(tz), hours)
+            if kind == enterprise:  # the 直通车 limit holds under a deadline in hours too
+                cap_key = (loc[0], enterprise_days)
+                cap = day_deadline.get(cap_key)
+                if cap is None:
+                    cap = day_deadline[cap_key] = calendar.day_deadline(loc[0], enterprise_days, tz)
+                deadline = min(deadline, cap)
         else:
             n_days = (cat.deadline_workdays if cat is not None else None) or by_nature[nature]
             if kind == enterprise:

@@ -314,6 +314,15 @@ def test_enterprise_limit_holds_under_a_deadline_in_hours(org):
     enterprise = services.compute_deadline(start=start, nature="help", kind=Case.Kind.ENTERPRISE, category=cat)
     assert plain == _local(2025, 12, 3, 9, 30)
     assert enterprise == _local(2025, 12, 1, 17, 30)  # 5 working days
+    # The bulk import computes its deadlines apart: the same limit.
+    cat.save()
+    services.cases_import(
+        rows=[
+            {"description": "企业诉求", "category": cat.code, "kind": "enterprise", "received_at": "2025-11-24 09:00"}
+        ],
+        actor=org.users["admin"],
+    )
+    assert Case.objects.get(description="企业诉求").deadline == enterprise
 
 
 def test_rankings_share_places_for_equal_scores_and_leave_units_of_nobody_unranked():
@@ -328,7 +337,10 @@ def test_rankings_share_places_for_equal_scores_and_leave_units_of_nobody_unrank
         {"key": "e", "composite": 0.5, "valid": 9},
     ]
     selectors.rank(
-        rows, composite=lambda r: r["composite"], valid=lambda r: r["valid"], ranked=lambda r: r["key"] is not None,
+        rows,
+        composite=lambda r: r["composite"],
+        valid=lambda r: r["valid"],
+        ranked=lambda r: r["key"] is not None,
         label=lambda r: str(r["key"]),
     )
     assert [(r["key"], r["rank"]) for r in rows] == [("c", 1), ("a", 2), ("b", 2), ("e", 4), (None, None), ("d", None)]
@@ -358,7 +370,7 @@ def test_rate_settings_are_checked_and_take_effect_at_once(org, client):
     weights adding up to 1.4 were accepted; a change showed only after the cache expired."""
     client.force_login(org.users["admin"])
     url = "/admin/core/sitesetting/add/"
-    for bad in ('{"weight_response": "abc"}', '{"weight_response": 0.5}', '{"colour": 1}', '[1, 2]'):
+    for bad in ('{"weight_response": "abc"}', '{"weight_response": 0.5}', '{"colour": 1}', "[1, 2]"):
         r = client.post(url, {"key": "cases.rates", "value": bad, "description": ""})
         assert r.status_code == 200 and r.context["adminform"].form.errors.get("value"), bad
     assert not SiteSetting.objects.filter(key="cases.rates").exists()
