@@ -590,6 +590,8 @@ class CaseEvent(models.Model):
             return pgettext("yes or no", "yes") if value else pgettext("yes or no", "no")
         if isinstance(value, list):
             return pgettext("names separator", ", ").join(str(texts.render(v)) for v in value)
+        if key == "reason" and value in workflow.CANCEL_REASONS:  # a cancel's reason, by its label
+            return str(workflow.CANCEL_REASONS[value])
         choices = getattr(Case, self.DATA_CHOICES.get(key, ""), None)
         if choices is not None and value in choices.values:
             return choices(value).label

@@ -185,9 +185,27 @@ def _set_rank(row, value) -> None:
         row.rank = value
 
 
-# Timeline steps the public never sees: internal warnings, escalations, call-back records and
-# staff notes (the public page and API show status changes only, without names or notes).
-PRIVATE_ACTIONS = ("warn", "escalate", "callback", "note")
+# Timeline steps the public never sees (the public page and API show the steps that move the
+# case — received, accepted, dispatched, signed, in progress, replied, closed, reopened,
+# suspended, cancelled … — and the reporter's own rating, without names or notes). Private:
+# internal warnings and escalations, call-back records, staff notes, the router leaving a case
+# at the desk, supervision (督办), extension requests and refusals (an approved extension is
+# public: it moves the deadline the reporter sees), the summoned departments' arrival and
+# reports and their rating by the summoner (吹哨报到 coordination), and another case merged in.
+PRIVATE_ACTIONS = (
+    "warn",
+    "escalate",
+    "callback",
+    "note",
+    "route",
+    "supervise",
+    "request_extension",
+    "refuse_extension",
+    "arrive",
+    "report_part",
+    "rate_department",
+    "merged_in",
+)
 
 
 def public_events(case: Case):

@@ -45,6 +45,7 @@ from shanzhi.core import db, workdays
 from shanzhi.core import services as core_services
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.models import AuditEvent
+from shanzhi.core.params import int_param
 from shanzhi.core.scoping import CHANGE, LEVEL_COMMUNITY, LEVEL_GRID, scope_for
 from shanzhi.core.texts import Text, strip_controls
 
@@ -250,7 +251,7 @@ def likely_duplicates(case: Case, limit: int = 5) -> list[Case]:
             latitude__range=(case.latitude - dlat, case.latitude + dlat),
         )
         .exclude(pk=case.pk)
-        .exclude(status=Case.Status.CANCELLED)
+        .exclude(status__in=CLOSED_STATES)  # closed, archived, cancelled: merging into them is refused
         .order_by("received_at")
     )
     out = []
@@ -946,8 +947,49 @@ def available_actions(actor, case: Case) -> list[str]:
     return [
         a
         for a in workflow.allowed_actions(case.status, caps)
-        if a in workflow.STAFF_ACTIONS and _refusal(case, a, actor) is None
+        if a in workflow.STAFF_ACTIONS
+        and _refusal(case, a, actor) is None
+        and (a != "rate_department" or rateable_summons(case, actor))
     ]
+
+
+def _unit(user) -> tuple:
+    """The unit a person speaks for when summoning (吹哨): the street (leaders, admins), their
+    department (the dispatch desk), their community; a grid worker only for themselves."""
+    role = getattr(user, "role", "")
+    if user.is_superuser or role in ("admin", "leader"):
+        return ("street",)
+    if role == "dept":
+        return ("department", user.department_id)
+    if role == "community":
+        return ("community", user.community_id)
+    return ("user", user.pk)
+
+
+def summoner_side(actor, summons: CaseSummons) -> bool:
+    """Whether `actor` may rate `summons`: the side that summoned the department (whoever blew
+    that whistle, or a colleague of the same unit — see `_unit`). A summons with no recorded
+    summoner (the system's, older rows) may be rated by any summoner in scope."""
+    if actor is None or workflow.SUMMONER not in role_capabilities(actor):
+        return False
+    summoner = summons.created_by
+    if summoner is None:
+        return True
+    return actor.pk == summoner.pk or _unit(actor) == _unit(summoner)
+
+
+def rateable_summons(case: Case, actor) -> list[CaseSummons]:
+    """The summoned departments `actor` may still rate (once each, by the summoning side)."""
+    live = case.summons.filter(is_deleted=False, rated_at__isnull=True).select_related("department", "created_by")
+    return [s for s in live if summoner_side(actor, s)]
+
+
+def extension_deadline(case: Case, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """The deadline the pending extension request would give if approved now (None: no request)."""
+    if not case.extension_days_requested:
+        return None
+    now = now or timezone.now()
+    return workdays.deadline_after(max(case.deadline or now, now), workdays=case.extension_days_requested)
 
 
 def _refusal(case: Case, action: str, actor, params: dict | None = None) -> str | None:
@@ -968,6 +1010,12 @@ def _refusal(case: Case, action: str, actor, params: dict | None = None) -> str 
             return _("Your department has already reported its arrival.")
     if action == "supervise" and case.supervised:
         return _("The case is already under supervision.")
+    if action == "rate_department":
+        live = case.summons.filter(is_deleted=False)
+        if not live.exists():
+            return _("No department was summoned to this case.")
+        if not live.filter(rated_at__isnull=True).exists():
+            return _("Every summoned department has already been rated.")
     return None
 
 
@@ -996,12 +1044,20 @@ def case_transition(
         locked = Case.objects.select_for_update().filter(pk=case.pk).first()
         if locked is None:
             raise ValidationError(_("This case no longer exists."))
-        if expected_version is not None and locked.version != expected_version:
+        # A side step (arrival, a department's report, a rating, a note) changes nothing a stale
+        # page could overwrite: it is checked against the case as it is now, by the table below.
+        side = action in workflow.SIDE_STEPS
+        if expected_version is not None and locked.version != expected_version and not side:
             raise ConflictError(
                 _("Someone else changed this case first (now: %(s)s). Reload the page and try again.")
                 % {"s": locked.get_status_display()}
             )
-        if expected_version is None and case.status != locked.status and action not in ("warn", "escalate", "note"):
+        if (
+            expected_version is None
+            and case.status != locked.status
+            and action not in ("warn", "escalate")
+            and not side
+        ):
             raise ConflictError(
                 _("Someone else changed this case first (now: %(s)s). Reload the page and try again.")
                 % {"s": locked.get_status_display()}
@@ -1031,13 +1087,23 @@ def case_transition(
     return result
 
 
-def _dept_or_error(params: dict, key: str = "department"):
+def _department(value, key: str = "department"):
+    """A Department from a Department or its id; None for nothing given. An id that is not a
+    whole number or names no department is refused (`Department.objects.filter(pk="abc")`
+    raised ValueError: a 500)."""
     from shanzhi.orgs.models import Department
 
-    dept = params.get(key)
-    if dept is not None and not isinstance(dept, Department):
-        dept = Department.objects.filter(pk=dept).first()
+    if value is None or value == "" or isinstance(value, Department):
+        return value or None
+    pk = int_param(value, lo=1)
+    dept = Department.objects.filter(pk=pk).first() if pk is not None else None
+    if dept is None:
+        raise ValidationError({key: _("Unknown department.")})
     return dept
+
+
+def _dept_or_error(params: dict, key: str = "department"):
+    return _department(params.get(key), key)
 
 
 def _apply(
@@ -1056,6 +1122,7 @@ def _apply(
     data: dict[str, Any] = {}
     is_public = True
     changed: dict[str, Any] = {}
+    notify_departments: list[int] | None = None
 
     def setf(**kw):
         for k, v in kw.items():
@@ -1071,12 +1138,16 @@ def _apply(
             dept = case.department
             if dept is None or dept.kind == "dispatch":
                 raise ValidationError({"department": _("Choose the department to dispatch to.")})
-        if dept is not None and dept.kind == "dispatch" and action != "reopen":
+        if action == "reopen" and not local:
+            dept = dept or case.department
+        # Reopening to the desk left a dispatched case with the desk: out of the desk's queue
+        # (which holds only cases waiting to be dispatched) while the desk was offered the
+        # handler's steps. A reopened case goes to a handling department (or the community).
+        if dept is not None and dept.kind == "dispatch":
             raise ValidationError({"department": _("Dispatch to a handling department, not to the dispatch desk.")})
         if action == "reassign" and dept is not None and dept.pk == case.department_id:
             raise ValidationError({"department": _("The case is already with this department: choose another one.")})
         if action == "reopen":
-            dept = dept or case.department
             setf(
                 reopen_count=case.reopen_count + 1,
                 deadline=compute_deadline(start=now, nature=case.nature, kind=case.kind, category=case.category),
@@ -1139,7 +1210,10 @@ def _apply(
         if contacted and resolved is None:
             raise ValidationError({"resolved": _("Record whether the problem was resolved.")})
         if not contacted:
-            satisfaction, resolved = "", False if resolved is None else resolved
+            # Nobody was reached: nobody said it was resolved or how satisfied they were,
+            # whatever the form sent (it always sends "resolved"). A valid unreached call-back
+            # counts in the rates' denominator: not responded, not resolved, not satisfied.
+            satisfaction, resolved = "", False
         cb = CallBack.objects.create(
             case=case,
             contacted=contacted,
@@ -1166,15 +1240,27 @@ def _apply(
         setf(closed_at=now)
         if action == "merge":
             target = params.get("into")
-            if not isinstance(target, Case) or target.pk == case.pk:
+            if not isinstance(target, Case):
                 raise ValidationError({"into": _("Choose the case to merge into.")})
-            if target.status in CLOSED_STATES and target.status != Case.Status.CLOSED:
-                raise ValidationError({"into": _("Cannot merge into a cancelled case.")})
+            if target.pk == case.pk:
+                raise ValidationError({"into": _("A case cannot be merged into itself: choose the case to keep.")})
+            # Its state as stored now, not as the caller read it.
+            target = Case.objects.filter(pk=target.pk).first() or target
+            if target.status in CLOSED_STATES:
+                raise ValidationError(
+                    {
+                        "into": _("Case %(c)s is %(s)s: merge only into a case that is still open.")
+                        % {"c": target.code, "s": target.get_status_display()}
+                    }
+                )
             setf(merged_into=target)
             data["into"] = target.code
             note = note or Text(gettext_noop("Merged into %(c)s (duplicate)."), c=target.code)
         else:
-            data["reason"] = params.get("reason") or "invalid"
+            reason = params.get("reason") or "invalid"
+            if reason not in workflow.CANCEL_REASONS:
+                raise ValidationError({"reason": _("Choose why the case is cancelled: a duplicate or invalid.")})
+            data["reason"] = reason
     elif action == "suspend":
         setf(suspended_from=before, suspended_at=now, was_suspended=True)
     elif action == "resume":
@@ -1198,12 +1284,7 @@ def _apply(
         data["days"] = days
     elif action in ("approve_extension", "refuse_extension"):
         if action == "approve_extension":
-            base = max(case.deadline or now, now)
-            setf(
-                deadline=workdays.deadline_after(base, workdays=case.extension_days_requested),
-                warned_at=None,
-                escalation_level=0,
-            )
+            setf(deadline=extension_deadline(case, now), warned_at=None, escalation_level=0)
         data["days"] = case.extension_days_requested
         setf(extension_days_requested=None)
     elif action == "supervise":
@@ -1219,7 +1300,7 @@ def _apply(
         data["level"] = level
         is_public = False
     elif action == "whistle":
-        _whistle(case, actor=actor, params=params, now=now, data=data, setf=setf)
+        notify_departments = _whistle(case, actor=actor, params=params, now=now, data=data, setf=setf)
     elif action in ("arrive", "report_part"):
         if actor is None or not getattr(actor, "department_id", None):
             raise PermissionDenied(_("Only a summoned department reports here."))
@@ -1235,21 +1316,31 @@ def _apply(
         s.save()
         data["department"] = s.department.name
     elif action == "rate_department":
-        s = case.summons.filter(
-            department_id=getattr(params.get("department"), "pk", params.get("department")), is_deleted=False
-        ).first()
+        dept = _dept_or_error(params)
+        s = None
+        if dept is not None:
+            s = case.summons.filter(department=dept, is_deleted=False).select_related("created_by").first()
         if s is None:
             raise ValidationError({"department": _("This department was not summoned to the case.")})
-        try:
-            score = int(params.get("score"))
-        except (TypeError, ValueError):
-            score = 0
-        if not 1 <= score <= 5:
+        if not summoner_side(actor, s):
+            raise PermissionDenied(_("Only the side that blew the whistle rates the departments it summoned."))
+        score = int_param(params.get("score"), lo=1, hi=5)
+        if score is None:
             raise ValidationError({"score": _("Give a score from 1 to 5.")})
-        s.rating, s.rated_at = score, now
-        s.version = F("version") + 1
-        s.save()
-        data.update(department=s.department.name, score=score)
+        # Once per department: the first rating stands (a conditional UPDATE, so two at once
+        # cannot both pass).
+        rated = CaseSummons.objects.filter(pk=s.pk, rated_at__isnull=True).update(
+            rating=score,
+            rated_at=now,
+            version=F("version") + 1,
+            updated_at=now,
+            updated_by=actor if getattr(actor, "pk", None) else None,
+        )
+        if not rated:
+            raise ValidationError(
+                {"department": _("%(d)s has already been rated: each department is rated once.") % {"d": dept.name}}
+            )
+        data.update(department=dept.name, score=score)
     elif action == "note":
         is_public = bool(params.get("public", False))
 
@@ -1279,23 +1370,20 @@ def _apply(
         changes={"action": action, "status": [before, after], **{k: v for k, v in changed.items() if k != "status"}},
         note=note,
     )
-    _notify(case, action)
+    _notify(case, action, departments=notify_departments)
     if case.origin_type_id:
         pk = case.pk
         transaction.on_commit(lambda: _origin_hook(pk, action))
     return case
 
 
-def _whistle(case: Case, *, actor, params: dict, now, data: dict, setf) -> None:
-    from shanzhi.orgs.models import Department
-
+def _whistle(case: Case, *, actor, params: dict, now, data: dict, setf) -> list[int]:
+    """Summon the departments with one lead; answers the departments to tell (the newly
+    summoned ones and the lead, which signs for the case again)."""
     lead = _dept_or_error(params, "lead")
-    others = params.get("departments") or []
-    depts = [d if isinstance(d, Department) else Department.objects.filter(pk=d).first() for d in others]
+    depts = [_department(d, "departments") for d in params.get("departments") or [] if d not in (None, "")]
     if lead is None:
         raise ValidationError({"lead": _("Choose the lead department.")})
-    if any(d is None for d in depts):
-        raise ValidationError({"departments": _("Unknown department.")})
     desk = _("Summon handling departments, not the dispatch desk.")
     if lead.kind == "dispatch":
         raise ValidationError({"lead": desk})
@@ -1304,19 +1392,20 @@ def _whistle(case: Case, *, actor, params: dict, now, data: dict, setf) -> None:
     depts = [d for d in depts if d.pk != lead.pk]
     if not depts:
         raise ValidationError({"departments": _("Summon at least one department besides the lead.")})
-    for d in [lead, *depts]:
-        s = case.summons.filter(department=d, is_deleted=False).first()
-        if s is None:
-            CaseSummons.objects.create(
-                case=case,
-                department=d,
-                is_lead=d.pk == lead.pk,
-                summoned_at=now,
-                created_by=actor if getattr(actor, "pk", None) else None,
-            )
-        elif s.is_lead != (d.pk == lead.pk):
-            s.is_lead = d.pk == lead.pk
-            s.save(update_fields=["is_lead"])
+    # One lead: an earlier lead that is not this whistle's lead becomes an ordinary summoned
+    # department (its arrival and report stay). Departments already summoned keep their rows.
+    who = actor if getattr(actor, "pk", None) else None
+    live = case.summons.filter(is_deleted=False)
+    live.filter(is_lead=True).exclude(department=lead).update(
+        is_lead=False, version=F("version") + 1, updated_at=now, updated_by=who
+    )
+    already = set(live.values_list("department_id", flat=True))
+    live.filter(department=lead, is_lead=False).update(
+        is_lead=True, version=F("version") + 1, updated_at=now, updated_by=who
+    )
+    new = list({d.pk: d for d in [lead, *depts] if d.pk not in already}.values())
+    for d in new:
+        CaseSummons.objects.create(case=case, department=d, is_lead=d.pk == lead.pk, summoned_at=now, created_by=who)
     setf(
         is_whistle=True,
         department=lead,
@@ -1326,6 +1415,7 @@ def _whistle(case: Case, *, actor, params: dict, now, data: dict, setf) -> None:
         sign_deadline=workdays.deadline_after(now, workhours=int(conf.get("cases.sign_workhours"))),
     )
     data.update(lead=lead.name, departments=[d.name for d in depts])
+    return list(dict.fromkeys([lead.pk, *(d.pk for d in new)]))
 
 
 def _origin_hook(pk: int, action: str) -> None:
@@ -1428,12 +1518,12 @@ def case_update_details(*, case: Case, actor, expected_version: int | None = Non
 # ----------------------------------------------------------------------------- notifications
 
 
-def _notify(case: Case, action: str) -> None:
+def _notify(case: Case, action: str, *, departments: list[int] | None = None) -> None:
     """Inbox rows for the people who must act, written in the caller's transaction: the case's
     change and its notices commit together (one commit; nothing is announced for a change that
     rolled back). Delivery through SMS/WeChat gateways, if any, runs in the task worker after
     the commit."""
-    notice = _notice(case, action)
+    notice = _notice(case, action, departments=departments)
     if notice is not None:
         _send_notice(case, notice)
 
@@ -1453,8 +1543,9 @@ def _send_notice(case: Case, notice: tuple[list, Text, str]) -> None:
     )
 
 
-def _notice(case: Case, action: str) -> tuple[list, Text, str] | None:
-    """Who is told of `action` on the case, the title and the level; None when nobody is."""
+def _notice(case: Case, action: str, *, departments: list[int] | None = None) -> tuple[list, Text, str] | None:
+    """Who is told of `action` on the case, the title and the level; None when nobody is.
+    `departments`: for a whistle, the departments to tell (the new ones and the lead)."""
     from shanzhi.accounts.models import User
 
     def users(**filters) -> list:
@@ -1463,8 +1554,18 @@ def _notice(case: Case, action: str) -> tuple[list, Text, str] | None:
     def dept_staff(department_id) -> list:
         return [User(pk=pk) for pk in router.department_staff_ids(department_id)]
 
+    def handler() -> list:
+        """The unit handling the case: its department's staff (not the desk's: a case waiting
+        at the desk has no handler yet), or the community handling a dispatched case itself."""
+        if case.department_id:
+            return dept_staff(case.department_id) if case.department.kind != "dispatch" else []
+        if case.community_id and case.dispatched_at:
+            return users(role="community", community_id=case.community_id)
+        return []
+
     recipients: list = []
     title = ""  # a message id, shown with the case's code in each reader's language
+    extra: dict = {}
     if action in ("dispatch", "reassign", "reopen", "rework"):
         if case.department_id:
             recipients = dept_staff(case.department_id)
@@ -1472,7 +1573,9 @@ def _notice(case: Case, action: str) -> tuple[list, Text, str] | None:
             recipients = users(role="community", community_id=case.community_id)
         title = gettext_noop("New case to handle: %(c)s")
     elif action == "whistle":
-        ids = list(case.summons.values_list("department_id", flat=True))
+        ids = departments
+        if ids is None:
+            ids = list(case.summons.filter(is_deleted=False).values_list("department_id", flat=True))
         recipients = users(role="dept", department_id__in=ids)
         title = gettext_noop("Your department is summoned (吹哨报到): %(c)s")
     elif action in ("warn", "escalate", "supervise"):
@@ -1508,10 +1611,23 @@ def _notice(case: Case, action: str) -> tuple[list, Text, str] | None:
     elif action in ("reply", "close") and case.reporter_id:
         recipients = [case.reporter]
         title = gettext_noop("Your request %(c)s has been answered")
+    elif action in ("approve_extension", "refuse_extension", "suspend", "resume", "cancel", "merge"):
+        # The handler learns what was decided about its case (it heard nothing before).
+        recipients = handler()
+        title = {
+            "approve_extension": gettext_noop("Extension approved: %(c)s"),
+            "refuse_extension": gettext_noop("Extension refused: %(c)s"),
+            "suspend": gettext_noop("Case suspended: %(c)s"),
+            "resume": gettext_noop("Case resumed: %(c)s"),
+            "cancel": gettext_noop("Case cancelled: %(c)s"),
+            "merge": gettext_noop("Case %(c)s merged into %(into)s as a duplicate"),
+        }[action]
+        if action == "merge":
+            extra["into"] = case.merged_into.code if case.merged_into_id else "—"
     if not (recipients and title):
         return None
     level = "warning" if action in ("warn", "escalate", "supervise") else "info"
-    return recipients, Text(title, c=case.code), level
+    return recipients, Text(title, c=case.code, **extra), level
 
 
 # ----------------------------------------------------------------------------- deadline job

@@ -20,7 +20,7 @@ from shanzhi.cases import conf, filtersets, forms, router, selectors, services, 
 from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, CaseEvent, Category, KeywordRule, RoutingModel
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
-from shanzhi.core.params import int_param, year_param
+from shanzhi.core.params import expected_version, int_param, year_param
 from shanzhi.core.scoping import ADD, CHANGE, VIEW, scope_for
 from shanzhi.core.views import (
     Column,
@@ -272,8 +272,14 @@ class CaseDetail(ObjectDetailView):
         ctx["can_merge"] = "merge" in actions
         ctx["can_whistle"] = "whistle" in actions
         ctx["can_rate_department"] = "rate_department" in actions
+        # Only the departments this user may still rate (once each, by the summoning side).
+        ctx["rateable_summons"] = services.rateable_summons(case, user) if ctx["can_rate_department"] else []
         ctx["needs_department"] = {"dispatch", "reassign"}
         ctx["departments"] = Department.objects.exclude(kind=Department.Kind.DISPATCH)
+        # Reassigning to the department that has the case is refused: it is not offered.
+        ctx["reassign_departments"] = ctx["departments"].exclude(pk=case.department_id or 0)
+        ctx["cancel_reasons"] = list(workflow.CANCEL_REASONS.items())
+        ctx["pending_extension"] = _pending_extension(case)
         ctx["summons"] = case.summons.select_related("department")
         ctx["callbacks"] = case.callbacks.all()
         ctx["duplicates"] = services.likely_duplicates(case) if case.is_open else []
@@ -281,6 +287,19 @@ class CaseDetail(ObjectDetailView):
         ctx["overdue"] = case.is_overdue(timezone.now())
         ctx["status_label"] = case.get_status_display()
         return ctx
+
+
+def _pending_extension(case: Case) -> dict | None:
+    """The extension request waiting for a leader: the days asked, who asked (the latest
+    request's step) and the deadline approving it now would give."""
+    if not case.extension_days_requested:
+        return None
+    asked = case.events.filter(action="request_extension").select_related("actor").order_by("-at", "-id").first()
+    return {
+        "days": case.extension_days_requested,
+        "event": asked,
+        "deadline": services.extension_deadline(case),
+    }
 
 
 class CaseTransitionView(ScopedMixin, generic.View):
@@ -298,35 +317,7 @@ class CaseTransitionView(ScopedMixin, generic.View):
         case = get_object_or_404(self.get_queryset(), pk=pk)
         action = request.POST.get("action", "")
         note = request.POST.get("note", "")
-        version = request.POST.get("version", "")
-        params: dict = {}
         post = request.POST
-        if post.get("department"):
-            params["department"] = Department.objects.filter(pk=post["department"]).first()
-            if params["department"] is None:
-                messages.error(request, _("Unknown department."))
-                return redirect(case.get_absolute_url())
-        if post.get("local"):
-            params["local"] = True
-        if action == "request_extension":
-            params["days"] = post.get("days")
-        if action == "callback":
-            params.update(
-                contacted=post.get("contacted") == "1",
-                resolved={"1": True, "0": False}.get(post.get("resolved", "")),
-                satisfaction=post.get("satisfaction", ""),
-                is_valid=post.get("is_valid", "1") == "1",
-            )
-        if action == "merge":
-            into = Case.objects.restrict(request.user, VIEW).filter(code=post.get("into", "").strip().upper()).first()
-            params["into"] = into
-        if action == "whistle":
-            params["lead"] = post.get("lead") or None
-            params["departments"] = post.getlist("departments")
-        if action == "rate_department":
-            params["score"] = post.get("score")
-        if action == "note":
-            params["public"] = post.get("public") == "1"
         # A quick action from a list (the desk queue) goes back to it.
         back = post.get("next", "")
         if back and not url_has_allowed_host_and_scheme(
@@ -334,13 +325,15 @@ class CaseTransitionView(ScopedMixin, generic.View):
         ):
             back = ""
         try:
+            params = _transition_params(request, action)
+            version = expected_version(post.get("version"))
             if action == "merge" and params.get("into") is not None:
                 services.case_merge(
                     case=case,
                     into=params["into"],
                     actor=request.user,
                     note=note,
-                    expected_version=int_param(version),
+                    expected_version=version,
                 )
             else:
                 services.case_transition(
@@ -348,7 +341,7 @@ class CaseTransitionView(ScopedMixin, generic.View):
                     action=action,
                     actor=request.user,
                     note=note,
-                    expected_version=int_param(version),
+                    expected_version=version,
                     photos=request.FILES.getlist("photos"),
                     **params,
                 )
@@ -373,6 +366,52 @@ class CaseTransitionView(ScopedMixin, generic.View):
         if Case.objects.restrict(request.user, VIEW).filter(pk=case.pk).exists():
             return redirect(case.get_absolute_url())
         return redirect("cases:case_list")
+
+
+def _department_param(raw: str, field: str) -> Department:
+    """The department a form names by its id. Anything but the id of a department is refused
+    with a message (`department=abc` raised ValueError: a 500)."""
+    pk = int_param(raw, lo=1)
+    dept = Department.objects.filter(pk=pk).first() if pk is not None else None
+    if dept is None:
+        raise ValidationError({field: _("Unknown department.")})
+    return dept
+
+
+def _transition_params(request, action: str) -> dict:
+    """The step's inputs from the case page's POST, checked: every id-like field (department,
+    lead, departments) must name a department; the services check the rest (days, score …)."""
+    post = request.POST
+    params: dict = {}
+    if post.get("department"):
+        params["department"] = _department_param(post["department"], "department")
+    if post.get("local"):
+        params["local"] = True
+    if action == "request_extension":
+        params["days"] = post.get("days")
+    if action == "callback":
+        params.update(
+            contacted=post.get("contacted") == "1",
+            resolved={"1": True, "0": False}.get(post.get("resolved", "")),
+            satisfaction=post.get("satisfaction", ""),
+            is_valid=post.get("is_valid", "1") == "1",
+        )
+    if action == "merge":
+        code = post.get("into", "").strip().upper()
+        into = Case.objects.restrict(request.user, VIEW).filter(code=code).first() if code else None
+        if code and into is None:
+            raise ValidationError({"into": _("No case with this tracking code.")})
+        params["into"] = into
+    if action == "cancel":
+        params["reason"] = post.get("reason", "")
+    if action == "whistle":
+        params["lead"] = _department_param(post["lead"], "lead") if post.get("lead") else None
+        params["departments"] = [_department_param(v, "departments") for v in post.getlist("departments") if v]
+    if action == "rate_department":
+        params["score"] = post.get("score")
+    if action == "note":
+        params["public"] = post.get("public") == "1"
+    return params
 
 
 def _draft_key(case: Case) -> str:
@@ -798,8 +837,11 @@ class CaseImportView(ScopedMixin, generic.FormView):
     template_name = "cases/import.html"
 
     def form_valid(self, form):
-        from shanzhi.core.errors import ImportRowError
-        from shanzhi.core.excel import TableReadError, read_table
+        from django.utils import formats
+
+        from shanzhi.cases import bulk
+        from shanzhi.core.errors import ValidationError
+        from shanzhi.core.excel import read_table
 
         try:
             rows = read_table(form.cleaned_data["file"], required=())
@@ -824,3 +866,11 @@ class CaseImportView(ScopedMixin, generic.FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("%(n)d cases imported.") % {"n": n})
         return redirect("cases:case_list")
+
+    def get_context_data(self, **kwargs):
+        from shanzhi.core.excel import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+
+        ctx = super().get_context_data(**kwargs)
+        ctx["max_rows"] = f"{MAX_IMPORT_ROWS:,}"
+        ctx["max_mb"] = MAX_IMPORT_BYTES // (1024 * 1024)
+        return ctx

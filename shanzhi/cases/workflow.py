@@ -106,6 +106,19 @@ _add("note", list(OPEN_STATES), SAME, HANDLE, DISPATCH, SUMMONED, LEAD, note=Tru
 
 ACTIONS = tuple(sorted({a for _s, a in TRANSITIONS}))
 
+# Overlays that change neither the case's state nor its handler: a summoned department's
+# arrival and report, the summoner's rating of a department (they write the summons row) and a
+# note. They are not refused for a stale version (a department's page read before another
+# department arrived stays valid for these); they still bump it, so a step that changes the
+# case from a page read before them conflicts (the lead replies having seen the others' parts).
+SIDE_STEPS = frozenset({"arrive", "report_part", "rate_department", "note"})
+
+# Why a case is cancelled (`cancel`'s `reason`; the API and the page offer these).
+CANCEL_REASONS = {
+    "duplicate": gettext_lazy("Duplicate of another case"),
+    "invalid": gettext_lazy("Invalid request"),
+}
+
 # Actions that a person chooses on the case page (the others are taken by the system or by a
 # dedicated form: callback, merge, whistle).
 STAFF_ACTIONS = tuple(a for a in ACTIONS if a not in ("warn", "escalate"))
