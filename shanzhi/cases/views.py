@@ -57,13 +57,13 @@ class CaseList(ObjectListView):
         Column("title", gettext_lazy("title")),
         Column("category", gettext_lazy("category")),
         Column("status", gettext_lazy("status")),
-        Column("kind", gettext_lazy("kind")),
+        Column("kind", gettext_lazy("kind"), on_page=False),
         Column("department", gettext_lazy("handling department")),
         Column("grid", gettext_lazy("grid")),
-        Column("received_at", gettext_lazy("received at")),
+        Column("received_at", gettext_lazy("received at"), on_page=False),
         Column("deadline", pgettext_lazy("case", "deadline")),
-        Column("reporter_name", gettext_lazy("reporter name"), personal="name"),
-        Column("reporter_phone", gettext_lazy("reporter phone"), personal="phone"),
+        Column("reporter_name", gettext_lazy("reporter name"), personal="name", on_page=False),
+        Column("reporter_phone", gettext_lazy("reporter phone"), personal="phone", on_page=False),
     ]
 
     def get_base_queryset(self):

@@ -38,6 +38,7 @@ class Column:
     label: str
     link: bool = False
     personal: str | None = None  # "phone" / "id" / "name": masked without the permission
+    on_page: bool = True  # False: in the Excel export only (keeps a wide list within the page)
 
     def header(self) -> str:
         return str(self.label)
@@ -169,8 +170,9 @@ class ObjectListView(ScopedMixin, generic.ListView):
     def get_context_data(self, **kwargs):
         self.object_list = self.list_queryset()
         ctx = super().get_context_data(object_list=self.object_list, **kwargs)
-        ctx["columns"] = self.columns
-        ctx["rows"] = [(obj, [self.render_cell(obj, col) for col in self.columns]) for obj in ctx["object_list"]]
+        shown = [c for c in self.columns if c.on_page]
+        ctx["columns"] = shown
+        ctx["rows"] = [(obj, [self.render_cell(obj, col) for col in shown]) for obj in ctx["object_list"]]
         ctx["filterset"] = getattr(self, "filterset", None)
         ctx["search_enabled"] = bool(self.search_fields)
         ctx["q"] = self.request.GET.get("q", "")

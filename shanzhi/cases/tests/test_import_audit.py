@@ -172,3 +172,21 @@ def test_the_import_link_follows_the_import_pages_permission(org, client_for):
         allowed = client.get("/cases/import/").status_code == 200
         assert link == allowed, role
         assert link == (role in ("leader", "admin")), role
+
+
+def test_the_case_list_keeps_export_only_columns_off_the_page(org, client_for):
+    """At 1,280 px the case list scrolled sideways past the grid and the deadline: kind,
+    reception time and the reporter's name and phone are in the Excel export only."""
+    from openpyxl import load_workbook
+
+    from shanzhi.cases.tests.factories import make_case
+
+    make_case(org, reporter_name="王先生", reporter_phone="13900001234")
+    c = client_for("admin")
+    page = c.get("/cases/")
+    shown = [col.attr for col in page.context["columns"]]
+    assert "reporter_phone" not in shown and "kind" not in shown and "deadline" in shown
+    assert "13900001234" not in page.content.decode()
+    sheet = load_workbook(io.BytesIO(c.get("/cases/?export=xlsx").content)).worksheets[0]
+    headers = [cell.value for cell in sheet[1]]
+    assert len(headers) == len(shown) + 4 and "13900001234" in [cell.value for cell in sheet[2]]
