@@ -9,25 +9,13 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook
 
 from shanzhi.cases.models import Case
 from shanzhi.cases.tests.factories import make_categories
 from shanzhi.core.models import AuditEvent
+from shanzhi.testing.files import xlsx_bytes as xlsx
 
 pytestmark = pytest.mark.django_db
-
-
-def xlsx(rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    for r, values in enumerate(rows, start=1):
-        for c, v in enumerate(values or (), start=1):
-            if v is not None:
-                ws.cell(row=r, column=c, value=v)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def csv(text: str, encoding: str = "utf-8") -> bytes:

@@ -12,34 +12,11 @@ from urllib.parse import unquote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from shanzhi.core.errors import ImportRowError
 from shanzhi.core.excel import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, TableReadError, read_table
-
-
-def xlsx_bytes(rows, dimension: str | None = None) -> bytes:
-    """A workbook with these rows (None leaves a row blank); `dimension` overwrites the
-    <dimension ref> its sheet declares, as a crafted file can."""
-    wb = Workbook()
-    ws = wb.active
-    for r, values in enumerate(rows, start=1):
-        for c, v in enumerate(values or (), start=1):
-            if v is not None:
-                ws.cell(row=r, column=c, value=v)
-    buf = io.BytesIO()
-    wb.save(buf)
-    if dimension is None:
-        return buf.getvalue()
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="%s"/>' % dimension.encode(), data)
-            dst.writestr(info, data)
-    return out.getvalue()
+from shanzhi.testing.files import xlsx_bytes
 
 
 def upload(data: bytes, name: str) -> SimpleUploadedFile:
