@@ -1087,7 +1087,7 @@ def case_transition(
     return result
 
 
-def _department(value, key: str = "department"):
+def department_of(value, key: str = "department"):
     """A Department from a Department or its id; None for nothing given. An id that is not a
     whole number or names no department is refused (`Department.objects.filter(pk="abc")`
     raised ValueError: a 500)."""
@@ -1103,7 +1103,7 @@ def _department(value, key: str = "department"):
 
 
 def _dept_or_error(params: dict, key: str = "department"):
-    return _department(params.get(key), key)
+    return department_of(params.get(key), key)
 
 
 def _apply(
@@ -1381,7 +1381,7 @@ def _whistle(case: Case, *, actor, params: dict, now, data: dict, setf) -> list[
     """Summon the departments with one lead; answers the departments to tell (the newly
     summoned ones and the lead, which signs for the case again)."""
     lead = _dept_or_error(params, "lead")
-    depts = [_department(d, "departments") for d in params.get("departments") or [] if d not in (None, "")]
+    depts = [department_of(d, "departments") for d in params.get("departments") or [] if d not in (None, "")]
     if lead is None:
         raise ValidationError({"lead": _("Choose the lead department.")})
     desk = _("Summon handling departments, not the dispatch desk.")

@@ -20,7 +20,7 @@ from shanzhi.cases import conf, filtersets, forms, router, selectors, services, 
 from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, CaseEvent, Category, KeywordRule, RoutingModel
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
-from shanzhi.core.params import expected_version, int_param, year_param
+from shanzhi.core.params import expected_version, year_param
 from shanzhi.core.scoping import ADD, CHANGE, VIEW, scope_for
 from shanzhi.core.views import (
     Column,
@@ -368,23 +368,13 @@ class CaseTransitionView(ScopedMixin, generic.View):
         return redirect("cases:case_list")
 
 
-def _department_param(raw: str, field: str) -> Department:
-    """The department a form names by its id. Anything but the id of a department is refused
-    with a message (`department=abc` raised ValueError: a 500)."""
-    pk = int_param(raw, lo=1)
-    dept = Department.objects.filter(pk=pk).first() if pk is not None else None
-    if dept is None:
-        raise ValidationError({field: _("Unknown department.")})
-    return dept
-
-
 def _transition_params(request, action: str) -> dict:
     """The step's inputs from the case page's POST, checked: every id-like field (department,
     lead, departments) must name a department; the services check the rest (days, score …)."""
     post = request.POST
     params: dict = {}
     if post.get("department"):
-        params["department"] = _department_param(post["department"], "department")
+        params["department"] = services.department_of(post["department"], "department")
     if post.get("local"):
         params["local"] = True
     if action == "request_extension":
@@ -405,8 +395,8 @@ def _transition_params(request, action: str) -> dict:
     if action == "cancel":
         params["reason"] = post.get("reason", "")
     if action == "whistle":
-        params["lead"] = _department_param(post["lead"], "lead") if post.get("lead") else None
-        params["departments"] = [_department_param(v, "departments") for v in post.getlist("departments") if v]
+        params["lead"] = services.department_of(post.get("lead"), "lead")
+        params["departments"] = [services.department_of(v, "departments") for v in post.getlist("departments") if v]
     if action == "rate_department":
         params["score"] = post.get("score")
     if action == "note":
