@@ -207,6 +207,9 @@ class ObjectListView(ScopedMixin, generic.ListView):
 
     def export_xlsx(self):
         qs = self.get_filtered_queryset()
+        if self.filterset is not None and self.filterset.is_bound and not self.filterset.is_valid():
+            # A filter that cannot be read gave an empty file: show the page with its errors.
+            return super().get(self.request)
         headers = [c.header() for c in self.columns]
         rows = ([self.render_cell(obj, c) for c in self.columns] for obj in qs.iterator(chunk_size=2000))
         services.audit_log(

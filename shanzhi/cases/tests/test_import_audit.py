@@ -178,3 +178,12 @@ def test_the_case_list_keeps_export_only_columns_off_the_page(org, client_for):
     sheet = load_workbook(io.BytesIO(c.get("/cases/?export=xlsx").content)).worksheets[0]
     headers = [cell.value for cell in sheet[1]]
     assert len(headers) == len(shown) + 4 and "13900001234" in [cell.value for cell in sheet[2]]
+
+
+def test_an_export_with_a_filter_it_cannot_read_shows_the_error_not_an_empty_file(org, client_for):
+    c = client_for("admin")
+    r = c.get("/cases/?export=xlsx&received_after=notadate")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/html")
+    assert r.context["filterset"].errors.get("received_after")
+    assert r.context["filterset"].errors["received_after"][0] in r.content.decode()  # shown by the field
+    assert c.get("/cases/?export=xlsx&received_after=2025-01-01")["Content-Type"].startswith("application/vnd")
