@@ -19,7 +19,6 @@ logger = logging.getLogger(__name__)
 
 WORKDAY_START = datetime.time(9, 0)
 WORKDAY_END = datetime.time(17, 30)
-HOURS_PER_WORKDAY = 8
 
 
 @functools.lru_cache(maxsize=1)
@@ -167,6 +166,26 @@ class Calendar:
                         return begin + remaining
                     remaining -= available
             cursor = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0, 0), tz)
+
+    def working_time_between(self, start: datetime.datetime, end: datetime.datetime) -> datetime.timedelta:
+        """The working time (09:00–17:30 of working days, in `start`'s zone) between two aware
+        moments; zero when `end` is not after `start`."""
+        from django.utils import timezone
+
+        if end <= start:
+            return datetime.timedelta(0)
+        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+        tz = local_start.tzinfo
+        total = datetime.timedelta(0)
+        day = local_start.date()
+        while day <= local_end.date():
+            if self.is_workday(day):
+                opens = max(datetime.datetime.combine(day, WORKDAY_START, tz), local_start)
+                closes = min(datetime.datetime.combine(day, WORKDAY_END, tz), local_end)
+                if closes > opens:
+                    total += closes - opens
+            day += datetime.timedelta(days=1)
+        return total
 
     def deadline_after(self, start: datetime.datetime, *, workdays: int = 0, workhours: int = 0) -> datetime.datetime:
         """See the module's `deadline_after`."""

@@ -386,3 +386,42 @@ def test_rate_settings_are_checked_and_take_effect_at_once(org, client):
     conf.clear_cache()
     assert selectors.constants()["weight_response"] == 0.1
     assert client.get("/cases/rates/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "suspended, resumed, hours",
+    [
+        ((2025, 11, 21, 17, 0), (2025, 11, 24, 9, 0), 0.5),  # Friday 17:00 → Monday 09:00
+        ((2025, 11, 25, 9, 0), (2025, 11, 25, 17, 0), 8),  # within one Tuesday
+        ((2025, 11, 21, 17, 30), (2025, 11, 24, 9, 0), 0),  # after closing to before opening
+        ((2025, 11, 24, 9, 0), (2025, 11, 26, 12, 0), 20),  # 8.5 + 8.5 + 3
+        ((2025, 9, 30, 12, 0), (2025, 10, 9, 10, 0), 6.5),  # over National Day: 30 Sep pm, 9 Oct 1 h
+        ((2025, 11, 25, 12, 0), (2025, 11, 25, 11, 0), 0),  # end before start
+    ],
+)
+def test_working_time_between_counts_office_hours_of_working_days(suspended, resumed, hours):
+    from shanzhi.core import workdays
+
+    got = workdays.Calendar().working_time_between(_local(*suspended), _local(*resumed))
+    assert got == datetime.timedelta(hours=hours)
+
+
+def test_resuming_extends_the_deadline_by_the_working_days_begun_while_suspended(org):
+    """The lost time was counted by calendar dates: a whole working day suspended within one
+    date added nothing, a suspension from Friday evening to Monday morning added a day."""
+    import math
+
+    from shanzhi.core import workdays
+
+    case = make_case(org)
+    suspended_at = timezone.now() - datetime.timedelta(days=9, hours=5)
+    Case.objects.filter(pk=case.pk).update(
+        status=Case.Status.SUSPENDED, suspended_from=Case.Status.DISPATCHED, suspended_at=suspended_at
+    )
+    case.refresh_from_db()
+    before = case.deadline
+    case = services.case_transition(case=case, action="resume", actor=org.users["leader"], note="恢复")
+    event = case.events.get(action="resume")
+    lost = math.ceil(workdays.Calendar().working_time_between(suspended_at, event.at) / services.WORKDAY_LENGTH)
+    assert lost >= 5 and event.data["deadline_extended_workdays"] == lost
+    assert case.deadline == workdays.deadline_after(before, workdays=lost)
