@@ -136,6 +136,25 @@ def earlier_import(sha256: str) -> AuditEvent | None:
     )
 
 
+def refuse_repeat(sha256: str) -> None:
+    """Refuse a file whose cases were imported before (its cases would be created twice)."""
+    from django.utils import formats
+
+    earlier = earlier_import(sha256)
+    if earlier is not None:
+        raise ValidationError(
+            _(
+                "This file was already imported on %(at)s by %(actor)s (%(n)s cases). Nothing was imported; "
+                "tick “Import it again” to create its cases a second time."
+            )
+            % {
+                "at": formats.date_format(timezone.localtime(earlier.at), "DATETIME_FORMAT"),
+                "actor": earlier.actor or _("the system"),
+                "n": earlier.changes.get("cases", "?"),
+            }
+        )
+
+
 def new_codes(dates: Sequence[datetime.date], prefix: str) -> list[str]:
     """Tracking codes for cases received on `dates` (local): `services.new_code`'s format,
     <prefix><yymmdd><8 characters of CODE_ALPHABET>, uniform (one unbiased draw in [0, 31**8)
@@ -215,6 +234,7 @@ def import_cases(
     fast: bool = True,
     sha256: str | None = None,
     file_name: str | None = None,
+    again: bool = False,
 ) -> int:
     """Import cases in bulk (a hotline's export, a migration): all or nothing.
 
@@ -227,8 +247,8 @@ def import_cases(
     rows are inserted in order of reception as plain tuples (PostgreSQL COPY, else one prepared
     INSERT run with executemany), each case with its "received" timeline event; one audit row
     covers the import, with the file's SHA-256 (`sha256`, else the table's from
-    `core.excel.read_table`) as its object id, so that `earlier_import` finds a file imported
-    before. `fast=False` takes the model-instance path (the reference the tests compare the
+    `core.excel.read_table`) as its object id: a file imported before is refused unless
+    `again` (`refuse_repeat`). `fast=False` takes the model-instance path (the reference the tests compare the
     fast path with).
     """
     from shanzhi.core.errors import ImportRowError
@@ -239,6 +259,9 @@ def import_cases(
     header_row = getattr(rows, "header_number", 1)
     if not rows:
         raise ImportRowError(header_row, _("The table has no data rows."))
+    digest = sha256 if sha256 is not None else getattr(rows, "sha256", "")
+    if digest and not again:
+        refuse_repeat(digest)
     cats = {c.code: c for c in Category.objects.filter(is_active=True).select_related("default_department", "parent")}
     now = timezone.now()
     tz = timezone.get_current_timezone()
@@ -525,7 +548,10 @@ def import_cases(
         else:
             objs = [dict(zip(CASE_COLUMNS, v, strict=True), **constants) for v in chunks[0]]
             _import_orm(objs, now=now, actor_id=actor_id, label=label, batch_size=batch_size)
-        digest = sha256 if sha256 is not None else getattr(rows, "sha256", "")
+        if digest and not again:
+            # Again inside the write transaction: on SQLite it holds the write lock, so of two
+            # uploads of one file at the same moment the second sees the first and rolls back.
+            refuse_repeat(digest)
         core_services.audit_log(
             actor=actor,
             action=AuditEvent.Action.IMPORT,

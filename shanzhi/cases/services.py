@@ -1696,13 +1696,20 @@ def _due_escalation_level(deadline, now, *, every: int, max_level: int, calendar
 
 
 def cases_import(
-    *, rows: Sequence[dict], actor, source: str = Case.Source.IMPORT, batch_size: int = 2000, fast: bool = True
+    *,
+    rows: Sequence[dict],
+    actor,
+    source: str = Case.Source.IMPORT,
+    batch_size: int = 2000,
+    fast: bool = True,
+    again: bool = False,
 ) -> int:
     """Import cases in bulk (a hotline's export, a migration): all or nothing.
 
-    The first bad row raises ImportRowError(row number, reason) and nothing is written.
-    See `shanzhi.cases.bulk.import_cases` for how rows are checked, routed and inserted.
+    The first bad row raises ImportRowError(row number, reason) and nothing is written; a file
+    imported before is refused unless `again`. See `shanzhi.cases.bulk.import_cases` for how
+    rows are checked, routed and inserted.
     """
     from shanzhi.cases import bulk
 
-    return bulk.import_cases(rows=rows, actor=actor, source=source, batch_size=batch_size, fast=fast)
+    return bulk.import_cases(rows=rows, actor=actor, source=source, batch_size=batch_size, fast=fast, again=again)

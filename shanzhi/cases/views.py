@@ -827,31 +827,13 @@ class CaseImportView(ScopedMixin, generic.FormView):
     template_name = "cases/import.html"
 
     def form_valid(self, form):
-        from django.utils import formats
-
-        from shanzhi.cases import bulk
         from shanzhi.core.errors import ValidationError
         from shanzhi.core.excel import read_table
 
         try:
             rows = read_table(form.cleaned_data["file"], required=())
-            earlier = None if form.cleaned_data["again"] else bulk.earlier_import(rows.sha256)
-            if earlier is not None:
-                form.add_error(
-                    "file",
-                    _(
-                        "This file was already imported on %(at)s by %(actor)s (%(n)s cases). Nothing was imported; "
-                        "tick “Import it again” to create its cases a second time."
-                    )
-                    % {
-                        "at": formats.date_format(timezone.localtime(earlier.at), "DATETIME_FORMAT"),
-                        "actor": earlier.actor or _("the system"),
-                        "n": earlier.changes.get("cases", "?"),
-                    },
-                )
-                return self.form_invalid(form)
-            n = services.cases_import(rows=rows, actor=self.request.user)
-        except ValidationError as exc:  # ImportRowError, TableReadError, a file-level refusal
+            n = services.cases_import(rows=rows, actor=self.request.user, again=form.cleaned_data["again"])
+        except ValidationError as exc:  # ImportRowError, TableReadError, a file imported before
             form.add_error("file", " ".join(exc.messages))
             return self.form_invalid(form)
         messages.success(self.request, _("%(n)d cases imported.") % {"n": n})

@@ -187,3 +187,21 @@ def test_an_export_with_a_filter_it_cannot_read_shows_the_error_not_an_empty_fil
     assert r.context["filterset"].errors.get("received_after")
     assert r.context["filterset"].errors["received_after"][0] in r.content.decode()  # shown by the field
     assert c.get("/cases/?export=xlsx&received_after=2025-01-01")["Content-Type"].startswith("application/vnd")
+
+
+def test_the_service_itself_refuses_a_file_imported_before(org):
+    """The check was in the page only: a command or another caller importing through the
+    service created the cases twice."""
+    from django.core.exceptions import ValidationError
+
+    from shanzhi.cases import services
+    from shanzhi.core.excel import read_table
+
+    make_categories(org)
+    data = "description\n路灯坏了\n".encode()
+    services.cases_import(rows=read_table(SimpleUploadedFile("a.csv", data)), actor=org.users["admin"])
+    with pytest.raises(ValidationError, match="已于"):
+        services.cases_import(rows=read_table(SimpleUploadedFile("b.csv", data)), actor=org.users["admin"])
+    assert Case.objects.count() == 1
+    services.cases_import(rows=read_table(SimpleUploadedFile("b.csv", data)), actor=org.users["admin"], again=True)
+    assert Case.objects.count() == 2
