@@ -153,7 +153,13 @@ def rates_by(qs, dimension: str) -> list[RateRow]:
     if dimension == "month":
         out.sort(key=lambda x: (x.key is None, x.key))
     else:
-        rank(out, composite=lambda r: r.composite, valid=lambda r: r.valid, ranked=lambda r: r.key is not None)
+        rank(
+            out,
+            composite=lambda r: r.composite,
+            valid=lambda r: r.valid,
+            ranked=lambda r: r.key is not None,
+            label=lambda r: str(r.label),
+        )
     return out
 
 

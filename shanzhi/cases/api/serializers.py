@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from shanzhi.cases import selectors
 from shanzhi.cases.models import Case, CaseAttachment, CaseEvent, CaseSummons, Category, KeywordRule
-from shanzhi.cases.workflow import ACTIONS
+from shanzhi.cases.workflow import ACTIONS, CANCEL_REASONS
 from shanzhi.core import texts
 from shanzhi.core.api import BaseModelSerializer, CachedFieldsMixin, MaskedSerializerMixin
 from shanzhi.orgs.models import Department, Enterprise, Grid
@@ -215,7 +215,7 @@ class TransitionSerializer(serializers.Serializer):
     departments = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), many=True, required=False)
     score = serializers.IntegerField(required=False, min_value=1, max_value=5)
     reason = serializers.ChoiceField(
-        choices=[("duplicate", "duplicate"), ("invalid", "invalid")],
+        choices=list(CANCEL_REASONS),
         required=False,
         help_text="cancel: why the case is cancelled.",
     )
