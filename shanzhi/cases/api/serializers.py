@@ -286,6 +286,14 @@ class OwnCaseSerializer(PublicCaseSerializer):
         ]
 
 
+class OwnCaseListSerializer(OwnCaseSerializer):
+    """A resident's list of their cases: each without its timeline (one query a case); the
+    case's own address (`…/cases/{id}/`) and `…/timeline/` give it."""
+
+    class Meta(OwnCaseSerializer.Meta):
+        fields = [f for f in OwnCaseSerializer.Meta.fields if f != "timeline"]
+
+
 class RateRowSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()

@@ -67,7 +67,13 @@ class CaseViewSet(
         return scope_for(self.request.user).level == LEVEL_SELF
 
     def _case_serializer(self):
-        return s.OwnCaseSerializer if self._reporter_only() else s.CaseSerializer
+        if not self._reporter_only():
+            return s.CaseSerializer
+        return s.OwnCaseListSerializer if self.action == "list" else s.OwnCaseSerializer
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        return qs.select_related("merged_into") if self._reporter_only() else qs
 
     @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer, 200: s.CaseSerializer})
     def create(self, request, *args, **kwargs):

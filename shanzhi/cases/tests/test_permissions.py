@@ -273,7 +273,8 @@ def test_a_resident_reads_their_own_case_as_its_tracking_page_shows_it(api_for, 
     mine = api_for("resident")
     body = mine.get(f"/api/cases/cases/{case.pk}/").json()
     assert body["code"] == case.code and "routing_reason" not in body and "callback_resolved" not in body
-    assert [c["id"] for c in mine.get("/api/cases/cases/").json()["results"]] == [case.pk]
+    listed = mine.get("/api/cases/cases/").json()["results"]
+    assert [c["id"] for c in listed] == [case.pk] and "timeline" not in listed[0]
     timeline = mine.get(f"/api/cases/cases/{case.pk}/timeline/").json()
     assert timeline and all(set(ev) == {"at", "action", "unit"} for ev in timeline)
     assert "note" not in {ev["action"] for ev in timeline} and "勿外传" not in str(timeline)
@@ -309,3 +310,21 @@ def test_the_public_api_leads_from_a_merged_case_to_the_kept_one(client, org):
     body = client.get(f"/api/cases/public/{dup.code}/").json()
     assert body["merged_into"] == kept.code and body["status"] == "cancelled"
     assert client.get(f"/api/cases/public/{kept.code}/").json()["merged_into"] is None
+
+
+def test_a_residents_case_list_costs_the_same_for_one_case_or_many(api_for, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mine = api_for("resident")
+    counts = []
+    for _ in range(2):
+        mine.post("/api/cases/cases/", {"description": "路灯坏了", "address": "康景路"}, format="json")
+        with CaptureQueriesContext(connection) as q:
+            assert mine.get("/api/cases/cases/").status_code == 200
+        counts.append(len(q.captured_queries))
+    for _ in range(4):
+        mine.post("/api/cases/cases/", {"description": "路灯坏了", "address": "康景路"}, format="json")
+    with CaptureQueriesContext(connection) as q:
+        assert len(mine.get("/api/cases/cases/").json()["results"]) == 6
+    assert len(q.captured_queries) == counts[0] == counts[1]
