@@ -169,8 +169,8 @@ class CaseCreateSerializer(CachedFieldsMixin, serializers.Serializer):
         child=serializers.FileField(),
         required=False,
         default=list,
-        max_length=3,
-        help_text="Up to 3 images of at most 5 MB each (multipart/form-data); metadata such as GPS is removed.",
+        help_text="Images (multipart/form-data): as many and as large as the settings cases.max_photos and "
+        "cases.max_photo_bytes allow (3 of 5 MB by default); metadata such as GPS is removed.",
     )
     idempotency_key = serializers.CharField(
         max_length=200,

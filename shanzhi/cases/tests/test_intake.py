@@ -563,3 +563,21 @@ def test_api_intake_takes_photos_and_serves_them_in_scope(org, api_for, client_f
     )
     assert r.status_code == 400 and "photos" in r.json(), r.content
     assert Case.objects.count() == n
+
+
+def test_api_photo_limit_follows_the_setting(org, api_for):
+    """The API capped photos at 3 in its serializer whatever cases.max_photos said."""
+    cats = make_categories(org)
+    conf.setting_set(key="cases.max_photos", value=4, actor=org.users["admin"])
+    jpeg = png_bytes(with_exif_gps=True)
+    r = api_for("community").post(
+        "/api/cases/cases/",
+        {
+            "description": "井盖缺失",
+            "category": cats["garbage"].code,
+            "photos": [SimpleUploadedFile(f"{i}.jpg", jpeg, content_type="image/jpeg") for i in range(4)],
+        },
+        format="multipart",
+    )
+    assert r.status_code == 201, r.content
+    assert CaseAttachment.objects.filter(case_id=r.json()["id"]).count() == 4
