@@ -237,15 +237,3 @@ def placeable_grids(actor):
     if Case.scope_rule.q_for(scope_for(actor), CHANGE) is None:
         return Grid.objects.all()
     return Grid.objects.restrict(actor, CHANGE)
-
-
-def attachment_response(att):
-    """The attachment's file as a download; 404 when the row outlived its file (a database
-    restored without its media) — it was a 500."""
-    from django.http import FileResponse, Http404
-
-    try:
-        handle = att.file.open("rb")
-    except OSError as exc:
-        raise Http404(_("The file of this attachment is missing.")) from exc
-    return FileResponse(handle, content_type=att.content_type or "application/octet-stream")

@@ -30,6 +30,7 @@ from shanzhi.core.views import (
     ObjectListView,
     ObjectUpdateView,
     ScopedMixin,
+    file_response,
 )
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Department
@@ -576,7 +577,10 @@ class AttachmentView(ScopedMixin, generic.View):
     model = CaseAttachment
 
     def get(self, request, pk):
-        return selectors.attachment_response(get_object_or_404(self.get_queryset(), pk=pk))
+        att = get_object_or_404(self.get_queryset(), pk=pk)
+        return file_response(
+            att.file, missing=_("The file of this attachment is missing."), content_type=att.content_type
+        )
 
 
 # ----------------------------------------------------------------------------- categories & rules

@@ -4,7 +4,7 @@ data, the report archive, and the public portal."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from shanzhi.cockpit import filtersets, forms, rollup, selectors, services
 from shanzhi.cockpit.models import CaseStat, Report
 from shanzhi.core.errors import ValidationError
 from shanzhi.core.scoping import ADD
-from shanzhi.core.views import Column, ObjectDetailView, ObjectListView, ScopedMixin
+from shanzhi.core.views import Column, ObjectDetailView, ObjectListView, ScopedMixin, file_response
 
 REFRESH_SECONDS = 60
 
@@ -123,11 +123,7 @@ class ReportDownload(ScopedMixin, generic.DetailView):
 
     def get(self, request, *args, **kwargs):
         report = self.get_object()
-        try:
-            handle = report.file.open("rb")
-        except (FileNotFoundError, ValueError):
-            raise Http404(_("The file of this report is missing.")) from None
-        return FileResponse(handle, as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1])
+        return file_response(report.file, missing=_("The file of this report is missing."), as_attachment=True)
 
 
 class ReportGenerate(ScopedMixin, generic.FormView):

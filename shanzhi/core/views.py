@@ -30,6 +30,23 @@ from shanzhi.core.params import int_param
 from shanzhi.core.scoping import ADD, CHANGE, DELETE, VIEW
 
 
+def file_response(file, *, missing: str, content_type: str = "", as_attachment: bool = False):
+    """A stored file as a download; 404 with `missing` when the row outlived its file (a
+    database restored without its media) — opening it raised, a 500."""
+    from django.http import FileResponse
+
+    try:
+        handle = file.open("rb")
+    except (OSError, ValueError):  # no such file; ValueError: the field has no file at all
+        raise Http404(missing) from None
+    return FileResponse(
+        handle,
+        content_type=content_type or None,
+        as_attachment=as_attachment,
+        filename=file.name.rsplit("/", 1)[-1] if as_attachment else "",
+    )
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a list page and its Excel export."""

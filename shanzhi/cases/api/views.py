@@ -15,6 +15,7 @@ from shanzhi.cases.models import Case, CaseAttachment, Category, KeywordRule
 from shanzhi.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from shanzhi.core.params import YEAR_MAX, YEAR_MIN, year_param
 from shanzhi.core.scoping import CHANGE, LEVEL_SELF, scope_for
+from shanzhi.core.views import file_response
 
 
 class CategoryViewSet(ScopedModelViewSet):
@@ -158,7 +159,10 @@ class CaseAttachmentViewSet(ScopedReadOnlyViewSet):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        return selectors.attachment_response(self.get_object())
+        att = self.get_object()
+        return file_response(
+            att.file, missing=_("The file of this attachment is missing."), content_type=att.content_type
+        )
 
 
 class RatesViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
