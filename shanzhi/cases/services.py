@@ -46,7 +46,7 @@ from shanzhi.core import services as core_services
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.params import int_param
-from shanzhi.core.scoping import CHANGE, LEVEL_COMMUNITY, LEVEL_GRID, scope_for
+from shanzhi.core.scoping import CHANGE, LEVEL_ALL, LEVEL_COMMUNITY, LEVEL_DEPARTMENT, LEVEL_GRID, scope_for
 from shanzhi.core.texts import Text, strip_controls
 
 NOTE_MAX = 4000  # a step's note or reply, like a case's description
@@ -959,15 +959,16 @@ def available_actions(actor, case: Case) -> list[str]:
 
 
 def _unit(user) -> tuple:
-    """The unit a person speaks for when summoning (吹哨): the street (leaders, admins), their
-    department (the dispatch desk), their community; a grid worker only for themselves."""
-    role = getattr(user, "role", "")
-    if user.is_superuser or role in ("admin", "leader"):
+    """The unit a person speaks for when summoning (吹哨), from their scope: the street
+    (leaders, admins), their department (the dispatch desk), their community; a grid worker
+    only for themselves."""
+    scope = scope_for(user)
+    if scope.level == LEVEL_ALL:
         return ("street",)
-    if role == "dept":
-        return ("department", user.department_id)
-    if role == "community":
-        return ("community", user.community_id)
+    if scope.level == LEVEL_DEPARTMENT:
+        return ("department", scope.department_ids)
+    if scope.level == LEVEL_COMMUNITY:
+        return ("community", scope.community_ids)
     return ("user", user.pk)
 
 
