@@ -537,6 +537,10 @@ def test_api_intake_takes_photos_and_serves_them_in_scope(org, api_for, client_f
     assert [a["id"] for a in listed] == [att.pk] and listed[0]["content_type"] == "image/jpeg"
     got = api.get(listed[0]["download"])
     assert got.status_code == 200 and b"".join(got.streaming_content) == att.file.open("rb").read()
+    # Filters that are not ids: a 400 with the field, not a 500.
+    for bad in ("case=abc", "event=x", "case=99999999999999999999"):
+        r = api.get(f"/api/cases/attachments/?{bad}")
+        assert r.status_code == 400 and bad.split("=")[0] in r.json(), (bad, r.status_code)
     # Out of scope: neither listed nor served.
     other = api_for("community", other=True)
     assert other.get(f"/api/cases/attachments/?case={case.pk}").json()["results"] == []
