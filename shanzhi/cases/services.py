@@ -1562,12 +1562,13 @@ def _notice(case: Case, action: str, *, departments: list[int] | None = None) ->
     def dept_staff(department_id) -> list:
         return [User(pk=pk) for pk in router.department_staff_ids(department_id)]
 
-    def handler() -> list:
-        """The unit handling the case: its department's staff (not the desk's: a case waiting
-        at the desk has no handler yet), or the community handling a dispatched case itself."""
+    def handler(*, holder: bool = False) -> list:
+        """The unit handling the case: its department's staff, or the community handling it
+        itself. `holder`: whoever holds it now, the dispatch desk for a case waiting there;
+        else a case at the desk (not yet dispatched) has no handler."""
         if case.department_id:
-            return dept_staff(case.department_id) if case.department.kind != "dispatch" else []
-        if case.community_id and case.dispatched_at:
+            return dept_staff(case.department_id) if holder or case.department.kind != "dispatch" else []
+        if case.community_id and (holder or case.dispatched_at):
             return users(role="community", community_id=case.community_id)
         return []
 
@@ -1575,10 +1576,7 @@ def _notice(case: Case, action: str, *, departments: list[int] | None = None) ->
     title = ""  # a message id, shown with the case's code in each reader's language
     extra: dict = {}
     if action in ("dispatch", "reassign", "reopen", "rework"):
-        if case.department_id:
-            recipients = dept_staff(case.department_id)
-        elif case.community_id:  # handled by the community itself
-            recipients = users(role="community", community_id=case.community_id)
+        recipients = handler(holder=True)
         title = gettext_noop("New case to handle: %(c)s")
     elif action == "whistle":
         ids = departments
@@ -1587,11 +1585,7 @@ def _notice(case: Case, action: str, *, departments: list[int] | None = None) ->
         recipients = users(role="dept", department_id__in=ids)
         title = gettext_noop("Your department is summoned (吹哨报到): %(c)s")
     elif action in ("warn", "escalate", "supervise"):
-        # The handler: the department, or the community that handles the case itself.
-        if case.department_id:
-            recipients = dept_staff(case.department_id)
-        elif case.community_id:
-            recipients = users(role="community", community_id=case.community_id)
+        recipients = handler(holder=True)  # the desk too, for a case waiting there
         if (action == "escalate" and case.escalation_level >= 2) or action == "supervise":
             recipients += users(role="leader")
         elif action == "escalate":
