@@ -232,8 +232,6 @@ def import_cases(
     source: str = Case.Source.IMPORT,
     batch_size: int = 2000,
     fast: bool = True,
-    sha256: str | None = None,
-    file_name: str | None = None,
     again: bool = False,
 ) -> int:
     """Import cases in bulk (a hotline's export, a migration): all or nothing.
@@ -246,10 +244,10 @@ def import_cases(
     classifier, in one batch), deadlines are computed on working days (memoised per day), and
     rows are inserted in order of reception as plain tuples (PostgreSQL COPY, else one prepared
     INSERT run with executemany), each case with its "received" timeline event; one audit row
-    covers the import, with the file's SHA-256 (`sha256`, else the table's from
-    `core.excel.read_table`) as its object id: a file imported before is refused unless
-    `again` (`refuse_repeat`). `fast=False` takes the model-instance path (the reference the tests compare the
-    fast path with).
+    covers the import, with the SHA-256 of the file (a `core.excel.read_table` table knows it)
+    as its object id: a file imported before is refused unless `again` (`refuse_repeat`).
+    `fast=False` takes the model-instance path (the reference the tests compare the fast path
+    with).
     """
     from shanzhi.core.errors import ImportRowError
     from shanzhi.orgs.selectors import grid_locator
@@ -259,7 +257,7 @@ def import_cases(
     header_row = getattr(rows, "header_number", 1)
     if not rows:
         raise ImportRowError(header_row, _("The table has no data rows."))
-    digest = sha256 if sha256 is not None else getattr(rows, "sha256", "")
+    digest = getattr(rows, "sha256", "")  # a `core.excel.Table` knows its file
     if digest and not again:
         refuse_repeat(digest)
     cats = {c.code: c for c in Category.objects.filter(is_active=True).select_related("default_department", "parent")}
@@ -557,7 +555,7 @@ def import_cases(
             action=AuditEvent.Action.IMPORT,
             model=Case,
             object_id=digest,  # indexed with the model: `earlier_import` finds the file again
-            changes={"sha256": digest, "file": file_name or getattr(rows, "name", ""), "cases": len(parsed)},
+            changes={"sha256": digest, "file": getattr(rows, "name", ""), "cases": len(parsed)},
             note=f"imported {len(parsed)} cases",
         )
         t = time.perf_counter()
