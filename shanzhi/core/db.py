@@ -25,6 +25,38 @@ BATCH = 100
 _plans: dict[tuple, tuple[str, list]] = {}
 
 
+# Field classes (exactly these, not subclasses) whose database value may be the Python value
+# itself: `get_db_prep_save` returns a str, int, bool or float unchanged (str() of a str …) —
+# unless the database adapter wraps it (psycopg 3 takes integers as Int2/Int4/Int8), which
+# `_plain` checks per field and connection. Such values skip the ORM's four method calls.
+_PLAIN_TYPES: dict[type, tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.BooleanField: (bool,),
+    models.FloatField: (float,),
+    models.ForeignKey: (int,),
+}
+_SAMPLES = {str: "甲", int: 7, bool: True, float: 1.5}
+
+
+def _plain(field, connection) -> tuple[type, ...]:
+    """The value types (None among them) that `field` stores on `connection` as they are: those
+    of its class's listed types whose sample `get_db_prep_save` returns unchanged."""
+    types = []
+    for typ in _PLAIN_TYPES.get(type(field), ()):
+        value = field.get_db_prep_save(_SAMPLES[typ], connection=connection)
+        if type(value) is typ and value == _SAMPLES[typ]:
+            types.append(typ)
+    if types and field.get_db_prep_save(None, connection=connection) is None:
+        return (type(None), *types)
+    return tuple(types)
+
+
 def _plan(model: type[models.Model], connection, rows: int) -> tuple[str, list]:
     key = (model, connection.alias, connection.vendor, rows)
     plan = _plans.get(key)
@@ -37,7 +69,8 @@ def _plan(model: type[models.Model], connection, rows: int) -> tuple[str, list]:
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
             f"VALUES {', '.join([one] * rows)} RETURNING {qn(meta.pk.column)}"
         )
-        plan = _plans[key] = (sql, fields)
+        plain = [(f, _plain(f, connection)) for f in fields]
+        plan = _plans[key] = (sql, plain)
     return plan
 
 
@@ -73,7 +106,9 @@ def _insert_batch(model, objs, connection, using) -> None:
         if derive is not None:
             derive()
         obj._prepare_related_fields_for_save(operation_name="insert")
-        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields)
+        for f, plain in fields:
+            value = f.pre_save(obj, True)
+            params.append(value if type(value) in plain else f.get_db_prep_save(value, connection=connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchall()

@@ -24,8 +24,12 @@ from shanzhi.core.middleware import current_request
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.texts import Text
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
 
 def _jsonable(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most values of a snapshot: no isinstance chain
+        return value
     if isinstance(value, models.Model):
         return {"id": value.pk, "repr": str(value)[:200]}
     if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
