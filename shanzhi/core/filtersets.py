@@ -4,12 +4,46 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.rest_framework.filterset import FILTER_FOR_DBFIELD_DEFAULTS as API_FILTER_DEFAULTS
+
+# What a yes/no filter reads (case-insensitive); "" and "unknown" mean any.
+_YES_NO = frozenset({"", "true", "false", "1", "0", "unknown"})
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """A yes/no filter that refuses what it cannot read: Django's field reads `?open=maybe` as
+    "any", so a typo silently listed everything."""
+
+    default_error_messages = {"invalid": gettext_lazy("“%(value)s” is neither true nor false.")}
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip().lower() not in _YES_NO:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
+        return super().to_python(value.strip().lower() if isinstance(value, str) else value)
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """The yes/no filter of every filter set (declared ones too): refuses what it cannot read."""
+
+    field_class = StrictNullBooleanField
+
+
+def with_strict_booleans(defaults: dict) -> dict:
+    """A filter set's FILTER_DEFAULTS with model booleans filtered by `BooleanFilter`."""
+    return {**defaults, models.BooleanField: {"filter_class": BooleanFilter}}
 
 
 class FilterSet(django_filters.FilterSet):
     """Filters read as filters: a yes/no filter left empty means any (Django's widget says
-    "Unknown"), and a date is picked from a calendar, not typed."""
+    "Unknown") and refuses a value it cannot read, and a date is picked from a calendar, not
+    typed."""
+
+    FILTER_DEFAULTS = with_strict_booleans(FILTER_FOR_DBFIELD_DEFAULTS)
 
     @property
     def form(self) -> forms.Form:
@@ -22,3 +56,17 @@ class FilterSet(django_filters.FilterSet):
                 elif isinstance(field, forms.DateField) and not isinstance(field, forms.DateTimeField):
                     field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         return form
+
+
+class ApiFilterSet(FilterSet):
+    """The filter set the API builds from a viewset's `filterset_fields`: django-filter's API
+    defaults (ISO 8601 date-times), yes/no filters that refuse what they cannot read (400)."""
+
+    FILTER_DEFAULTS = with_strict_booleans(API_FILTER_DEFAULTS)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """settings.REST_FRAMEWORK's filter backend (here, not in core.api: DRF imports it while
+    its generic views are being defined)."""
+
+    filterset_base = ApiFilterSet

@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shanzhi.core.filtersets import BooleanFilter
 from shanzhi.fieldwork.models import Dispute, Finding, Hazard, Incident, Patrol, PatrolPlan, Wish
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Grid
@@ -9,9 +10,7 @@ from shanzhi.orgs.models import Community, Grid
 
 class WishFilterSet(ScopedFilterSet):
     community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))
-    flagged = django_filters.BooleanFilter(
-        field_name="flagged_at", lookup_expr="isnull", exclude=True, label=_("near deadline")
-    )
+    flagged = BooleanFilter(field_name="flagged_at", lookup_expr="isnull", exclude=True, label=_("near deadline"))
 
     class Meta:
         model = Wish

@@ -67,3 +67,33 @@ def test_every_filter_set_reads_as_filters_wherever_it_is_shown(org):
 
     html = str(PlanNodeFilterSet().form["supervised"])
     assert "Unknown" not in html and 'value="true"' in html
+
+
+def test_a_yes_no_filter_refuses_what_it_cannot_read(org):
+    """`?open=maybe` used to read as "any" and list everything; now it is a field error on the
+    page and a 400 over the API, for declared filters and those DRF builds from field names."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from shanzhi.cases import services
+
+    open_case = make_case(org, title="仍在办理")
+    closed = make_case(org, title="已经取消")
+    services.case_transition(case=closed, action="cancel", actor=org.users["admin"], note="重复")
+    page = page_client(org.users["admin"], "en").get("/cases/", {"open": "maybe"}).content.decode()
+    assert "“maybe” is neither true nor false." in page
+    assert closed.code not in page or open_case.code not in page  # not silently "any"
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=org.users['admin']).key}")
+    for url, field in [
+        ("/api/cases/cases/?open=maybe", "open"),  # declared in CaseFilterSet
+        ("/api/cases/categories/?is_active=maybe", "is_active"),  # built from filterset_fields
+        (f"/api/cases/attachments/?case={open_case.pk}&is_public=ja", "is_public"),
+    ]:
+        r = api.get(url)
+        assert r.status_code == 400 and field in r.json(), (url, r.content)
+    codes = {c["code"] for c in api.get("/api/cases/cases/?open=TRUE").json()["results"]}
+    assert open_case.code in codes and closed.code not in codes
+    assert api.get("/api/cases/categories/?is_active=0").status_code == 200
+    assert api.get("/api/cases/categories/?is_active=").status_code == 200
