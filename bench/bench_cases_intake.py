@@ -4,6 +4,7 @@ view doing one INSERT on the same server and database.
 Usage:
     .venv/bin/python bench/bench_cases_intake.py [--cases 100000] [--clients 16] [--workers 2]
     .venv/bin/python bench/bench_cases_intake.py --route-in-worker            # routing in the worker
+    .venv/bin/python bench/bench_cases_intake.py --queued                     # the queued intake
     DATABASE_URL=postgres://… .venv/bin/python bench/bench_cases_intake.py    # PostgreSQL
 
 What it does: a fresh data directory (/tmp/shanzhi-bench-intake) with the demo organisation
@@ -23,6 +24,12 @@ the script waits until no case is pending and prints how long that took, the end
 With --worker-after as well, the worker starts only after the last request: the accept rate
 of the web processes alone, then the routing rate of one worker alone (as when the workers run
 on other machines, which PostgreSQL allows).
+
+With --queued the clients POST the same bodies to the queued intake, `/api/cases/submissions/`
+(docs/adr/0004: one INSERT, 202 with the tracking code), and one `db_worker` beside gunicorn
+files them as cases in batches while they arrive; after the last request the script waits until
+none is queued and prints the lag, the end-to-end rate and how the cases ended. --worker-after
+works as above.
 """
 
 from __future__ import annotations
@@ -127,7 +134,7 @@ def run_clients(n: int, clients: int, make_request) -> tuple[float, list[float],
                 conn.request(method, url, body=body, headers=headers)
                 r = conn.getresponse()
                 answer = r.read()
-                failure = None if r.status in (200, 201) else f"HTTP {r.status}: {answer[:200]!r}"
+                failure = None if r.status in (200, 201, 202) else f"HTTP {r.status}: {answer[:200]!r}"
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
@@ -175,13 +182,19 @@ def rss_of(pid: int) -> float:
     return total / 1024
 
 
-def drain(env: dict, n: int, submit_seconds: float) -> None:
-    """Wait until the worker has routed every case; print the lag and how the cases ended."""
+def drain(env: dict, n: int, submit_seconds: float, queued: bool = False) -> None:
+    """Wait until the worker has routed (or filed) every case; print the lag and how the cases
+    ended."""
+    waiting = (
+        "Submission.objects.filter(status='queued').exists()"
+        if queued
+        else "Case.all_objects.filter(routed_by='pending').exists()"
+    )
     code = (
         "import django, sys, time; django.setup()\n"
-        "from shanzhi.cases.models import Case\n"
+        "from shanzhi.cases.models import Case, Submission\n"
         "t0 = time.perf_counter()\n"
-        "while Case.all_objects.filter(routed_by='pending').exists():\n"
+        f"while {waiting}:\n"
         "    time.sleep(0.2)\n"
         "print(time.perf_counter() - t0)\n"
         "from django.db.models import Count\n"
@@ -190,12 +203,13 @@ def drain(env: dict, n: int, submit_seconds: float) -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
     lag, statuses = out.stdout.strip().splitlines()[-2:]
     lag = float(lag)
+    done = "filed" if queued else "routed"
     print(
-        f"{'routed by worker':<18} all {n:,} routed {lag:.1f} s after the last request; "
-        f"submitted and routed end to end {n / (submit_seconds + lag):,.0f} cases/s; statuses {statuses}"
+        f"{done + ' by worker':<18} all {n:,} {done} {lag:.1f} s after the last request; "
+        f"submitted and {done} end to end {n / (submit_seconds + lag):,.0f} cases/s; statuses {statuses}"
     )
     if lag > 1:
-        print(f"{'':<18} the worker routed the backlog at {n / lag:,.0f} cases/s (one process)")
+        print(f"{'':<18} the worker {done} the backlog at {n / lag:,.0f} cases/s (one process)")
 
 
 def main() -> None:
@@ -206,10 +220,18 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--route-in-worker", action="store_true", help="accept now, route in the task worker")
+    ap.add_argument("--queued", action="store_true", help="POST to the queued intake, /api/cases/submissions/")
+    ap.add_argument(
+        "--worker-nice",
+        type=int,
+        default=0,
+        help="start the task worker with this niceness (10: the web processes come first, the worker "
+        "catches up when they are idle)",
+    )
     ap.add_argument(
         "--worker-after",
         action="store_true",
-        help="with --route-in-worker: start the worker only after the last request, to measure "
+        help="with --route-in-worker or --queued: start the worker only after the last request, to measure "
         "accepting and routing apart (as with workers on other machines)",
     )
     args = ap.parse_args()
@@ -234,14 +256,16 @@ def main() -> None:
     task_worker = None
 
     def start_worker():
+        nice = ["nice", "-n", str(args.worker_nice)] if args.worker_nice else []
         return subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"],
+            [*nice, sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
 
-    if args.route_in_worker and not args.worker_after:
+    in_worker = args.route_in_worker or args.queued
+    if in_worker and not args.worker_after:
         task_worker = start_worker()
     server = subprocess.Popen(
         [
@@ -271,6 +295,7 @@ def main() -> None:
         rng = random.Random(0)
         auth = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         run = f"{time.time():.0f}"
+        intake_url = "/api/cases/submissions/" if args.queued else "/api/cases/cases/"
 
         def api_request(i):
             k = rng.randrange(len(TEXTS))
@@ -282,13 +307,17 @@ def main() -> None:
                     "latitude": 22.519 + rng.uniform(-0.02, 0.02),
                 }
             )
-            return "POST", "/api/cases/cases/", body, {**auth, "Idempotency-Key": f"{run}-{i}"}
+            return "POST", intake_url, body, {**auth, "Idempotency-Key": f"{run}-{i}"}
 
         def bare_request(i):
             return "POST", "/bench/bare-insert/", json.dumps({"i": i}), {"Content-Type": "application/json"}
 
         db = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-        print(f"{db}; gunicorn {args.workers} sync workers; {args.clients} clients; {args.cases:,} requests each")
+        print(
+            f"{db}; gunicorn {args.workers} sync workers; {args.clients} clients; {args.cases:,} requests each; "
+            f"intake {intake_url}"
+            + (" (worker after)" if args.worker_after else " (worker beside)" if in_worker else "")
+        )
         run_clients(200, args.clients, bare_request)  # warm up both paths
         run_clients(200, args.clients, api_request)
         results = {}
@@ -304,10 +333,10 @@ def main() -> None:
             )
             for reason, count in fail.most_common():
                 print(f"    {count} × {reason}")
-            if name == "API case intake" and args.route_in_worker:
+            if name == "API case intake" and in_worker:
                 if task_worker is None:
                     task_worker = start_worker()
-                drain(env, args.cases, dt)
+                drain(env, args.cases, dt, queued=args.queued)
         print(f"API / bare ratio: {results['API case intake'] / results['bare INSERT view']:.2f}")
         print(f"server peak RSS (all processes): {rss_of(server.pid):.0f} MB")
         if task_worker is not None:

@@ -50,5 +50,7 @@ class CasesConfig(AppConfig):
         # Routing left to the worker (SHANZHI_CASES_ROUTE_IN_WORKER): intake wakes the worker;
         # this sweep catches any case whose wake-up was lost.
         registry.add_periodic("cases.route_pending", 60, services.cases_route_pending)
+        # The queued intake (POST /api/cases/submissions/): the same safety net for its filing.
+        registry.add_periodic("cases.file_submissions", 60, services.cases_file_submissions)
         # Nightly: retrain routing from the cases assigned (and re-routed) since.
         registry.add_periodic("cases.train_routing", 86400, training.routing_train_all)

@@ -740,3 +740,84 @@ class RoutingModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} {self.created_at:%Y-%m-%d %H:%M} ({self.samples})"
+
+
+class Submission(models.Model):
+    """A case accepted by the queued intake (`POST /api/cases/submissions/`) and filed as a case by
+    the task worker in batches (`services.cases_file_submissions`, docs/adr/0004).
+
+    Accepting writes this one row: the caller's validated input, the tracking code the case will
+    carry, the idempotency key. The row is kept after filing (its case, or why it could not be
+    filed): nothing accepted disappears, and the caller can always ask what became of it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be filed")
+        FILED = "filed", _("Filed as a case")
+        REFUSED = "refused", _("Could not be filed")
+
+    code = models.CharField(_("tracking code"), max_length=32, editable=False)  # unique: Meta
+    received_at = models.DateTimeField(_("received at"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # partial: Meta (a caller's own submissions)
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Case.Source.choices, default=Case.Source.API)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)  # unique: Meta
+    data = models.JSONField(_("submitted data"), default=dict)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # never looked up from the case (cases are not deleted)
+    )
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    error = models.TextField(_("why it could not be filed"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # The caller's own; the dispatch desk, leaders and admins see every one.
+    scope_rule = ScopeRule(owner="submitted_by_id", dispatch_desk_all=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("queued submission")
+        verbose_name_plural = _("queued submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="cases_submission_code_uniq"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="cases_submission_idempotency_key_uniq",
+            ),
+        ]
+        indexes = [
+            # The worker's queue and the desk's "could not be filed": partial, so they hold only
+            # the few rows waiting or refused.
+            models.Index(fields=["id"], condition=models.Q(status="queued"), name="cases_submission_queued"),
+            models.Index(fields=["id"], condition=models.Q(status="refused"), name="cases_submission_refused"),
+            models.Index(fields=["submitted_by", "id"], name="cases_submission_by"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.get_status_display()})"
+
+    def as_case(self) -> Case:
+        """What its tracking code shows until the worker files it: an unsaved case, received,
+        with no steps yet."""
+        d = self.data
+        return Case(
+            code=self.code,
+            kind=d.get("kind", Case.Kind.REQUEST),
+            source=self.source,
+            title=(d.get("title") or d.get("description", "")[:40]).strip(),
+            description=d.get("description", ""),
+            category_id=d.get("category"),
+            status=Case.Status.RECEIVED,
+            received_at=self.received_at,
+        )

@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.cases import conf
-from shanzhi.cases.models import Case, Category
+from shanzhi.cases.models import Case, CaseEvent, Category, Submission
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +216,25 @@ PRIVATE_ACTIONS = (
 
 def public_events(case: Case):
     """The steps of a case shown with its tracking code, oldest first."""
+    if case.pk is None:  # a queued submission's stand-in (`public_case`)
+        return CaseEvent.objects.none()
     return case.events.filter(is_public=True).exclude(action__in=PRIVATE_ACTIONS)
+
+
+def public_case(code: str) -> Case | None:
+    """The case a tracking code names, for its public page: a case, or — while the queued
+    intake has not filed it (or could not: the desk then enters it) — its submission as an
+    unsaved case (received, no steps)."""
+    code = code.strip().upper()
+    case = Case.objects.filter(code=code).select_related("category__parent", "merged_into").first()
+    if case is not None:
+        return case
+    sub = Submission.objects.filter(code=code).select_related("case").first()
+    if sub is None:
+        return None
+    if sub.case_id:  # filed under another code (its key had made a case already)
+        return sub.case
+    return sub.as_case()  # queued, or refused: then the desk enters it by hand
 
 
 def leaders():

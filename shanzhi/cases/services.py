@@ -2,12 +2,15 @@
 
 - `case_create`: intake from any channel (web, hotline, API, Open311, patrol, project …),
   idempotent by key, routed, deadline on working days.
+- `case_submit` / `cases_file_submissions`: the queued intake — accept with one INSERT, file
+  as cases in the task worker, a batch at a time (docs/adr/0004).
 - `case_transition`: the ONE place a case changes state (table in `workflow.py`).
 - `case_merge`, `case_callback`, `case_whistle`, `case_rate_public` … are thin wrappers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import io
@@ -24,7 +27,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model, Q
+from django.db.models import F, Model, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -40,6 +43,7 @@ from shanzhi.cases.models import (
     CaseEvent,
     CaseSummons,
     Category,
+    Submission,
 )
 from shanzhi.core import db, workdays
 from shanzhi.core import services as core_services
@@ -458,6 +462,7 @@ def _case_prepare(
     priority,
     leader,
     received_at,
+    route_now: bool = False,
 ) -> _Prepared:
     # What people typed, without invisible control characters (no XML feed or .xlsx export
     # could carry them).
@@ -488,7 +493,7 @@ def _case_prepare(
     if grid is None and enterprise is not None and lon is None and enterprise.grid_id:
         grid = enterprise.grid
         lon, lat = enterprise.longitude, enterprise.latitude
-    if auto_route and department is None and settings.CASES_ROUTE_IN_WORKER:
+    if auto_route and department is None and settings.CASES_ROUTE_IN_WORKER and not route_now:
         # Accept now, route in the task worker (cases_route_pending): the dispatch desk holds
         # the case meanwhile, so it is never without a responsible unit.
         decision = router.Decision(
@@ -660,11 +665,7 @@ def _case_write(prepared: _Prepared, *, actor) -> Case:
     more than the writes."""
     case, events, audits = prepared.case, prepared.events, prepared.audits
     db.insert([case])
-    for audit in audits:
-        audit.object_id = str(case.pk)
-    snapshot = audits[0].changes  # the creation's: add what the INSERT itself set
-    for name in ("id", "created_at", "updated_at"):
-        snapshot[name] = core_services._jsonable(getattr(case, name))
+    _fill_ids(prepared)
     db.insert(events)  # (their case_id comes from the case just saved)
     db.insert(audits)
     if prepared.photos:
@@ -678,6 +679,17 @@ def _case_write(prepared: _Prepared, *, actor) -> Case:
     elif case.routed_by == Case.RoutedBy.PENDING:
         transaction.on_commit(_wake_router)
     return case
+
+
+def _fill_ids(prepared: _Prepared) -> None:
+    """After the case's INSERT: its id in its audit rows, and in the creation's snapshot what
+    the INSERT itself set."""
+    case = prepared.case
+    for audit in prepared.audits:
+        audit.object_id = str(case.pk)
+    snapshot = prepared.audits[0].changes
+    for name in ("id", "created_at", "updated_at"):
+        snapshot[name] = core_services._jsonable(getattr(case, name))
 
 
 def _default_priority(category: Category | None, kind: str) -> int:
@@ -698,15 +710,22 @@ _wake_lock = threading.Lock()
 _last_wake = [-math.inf]
 
 
-def _wake_router() -> None:
+def _wake(task, last: list[float]) -> None:
+    """Wake the worker for `task` unless this process did so less than WAKE_SECONDS ago."""
     with _wake_lock:
         now = time.monotonic()
-        if now - _last_wake[0] < WAKE_SECONDS:
+        if now - last[0] < WAKE_SECONDS:
             return
-        _last_wake[0] = now
+        last[0] = now
     from shanzhi.cases import tasks
 
-    tasks.wake()
+    tasks.wake(task)
+
+
+def _wake_router() -> None:
+    from shanzhi.cases import tasks
+
+    _wake(tasks.route_pending_cases, _last_wake)
 
 
 def cases_route_pending(*, batch: int = 50, limit: int | None = None) -> int:
@@ -882,6 +901,267 @@ def _route_write(plans: list[_RoutePlan]) -> int:
             pk = case.pk
             transaction.on_commit(lambda pk=pk: _origin_hook(pk, "dispatch"))
     return len(events) + settled
+
+
+# ----------------------------------------------------------------------------- queued intake
+
+# The input `case_submit` keeps: the keyword arguments of `case_create` a caller may give.
+# Related rows are stored by id and read again when the case is filed.
+SUBMISSION_FIELDS = (
+    "description",
+    "title",
+    "kind",
+    "nature",
+    "longitude",
+    "latitude",
+    "address",
+    "reporter_name",
+    "reporter_phone",
+)
+SUBMISSION_RELATED = ("category", "grid", "department", "enterprise", "leader")
+# A batch of the worker: one transaction (on SQLite: the one write lock) of about 10 ms.
+FILE_BATCH = 50
+
+
+def case_submit(*, actor, source: str, data: dict, idempotency_key: str | None = None) -> tuple[Submission, bool]:
+    """Accept a case now and file it in the task worker: one INSERT, no routing, no deadline.
+
+    `data` is input the caller has validated (`case_create`'s keyword arguments; related rows
+    as instances). The submission gets the tracking code its case will carry. A retry with the
+    same `idempotency_key` returns the first submission (the key is unique; no lookup before
+    the INSERT). Returns (submission, created). After the commit the worker is woken
+    (`cases_file_submissions`); the periodic job `cases.file_submissions` is the safety net."""
+    stored = {k: data[k] for k in SUBMISSION_FIELDS if data.get(k) not in (None, "")}
+    for k in SUBMISSION_RELATED:
+        if data.get(k) is not None:
+            stored[k] = data[k].pk
+    now = timezone.now()
+    for attempt in range(3):
+        sub = Submission(
+            code=new_code(now),
+            received_at=now,
+            submitted_by=actor,
+            source=source,
+            idempotency_key=idempotency_key or None,
+            data=stored,
+        )
+        try:
+            # Alone (autocommit) the INSERT is its own transaction; inside a caller's, a
+            # savepoint keeps a refused INSERT from breaking it.
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+                db.insert([sub])
+            break
+        except IntegrityError:
+            existing = Submission.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+            if existing is not None:
+                return existing, False
+            if attempt == 2 or not Submission.objects.filter(code=sub.code).exists():
+                raise
+            # else a code drawn twice (about 1 in 10^12 a pair): draw again
+    transaction.on_commit(_wake_filer)
+    return sub, True
+
+
+_last_file_wake = [-math.inf]
+
+
+def _wake_filer() -> None:
+    from shanzhi.cases import tasks
+
+    _wake(tasks.file_submissions, _last_file_wake)
+
+
+@dataclasses.dataclass
+class _Filing:
+    sub: Submission
+    prepared: _Prepared | None = None
+    case_id: int | None = None  # filed before: a case with the same idempotency key exists
+    error: str = ""
+
+
+def cases_file_submissions(*, batch: int = FILE_BATCH, limit: int | None = None) -> int:
+    """File queued submissions as cases, oldest first, a batch at a time: each exactly as
+    `case_create` would have at the moment it was accepted (routing, deadline from its
+    reception, dispatch, timeline, audit, notices), with the code it was given.
+
+    Everything is worked out before the write transaction, which holds only the INSERTs and
+    one UPDATE of the batch's submissions. Several workers may run: on PostgreSQL a batch is
+    claimed with SKIP LOCKED; elsewhere the UPDATE checks that no other worker took it. A
+    submission whose case cannot be built even without the rows it names (a category switched
+    off since) is kept as refused, with the reason. Returns how many left the queue."""
+    done = 0
+    claim = connection.features.has_select_for_update_skip_locked
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        qs = Submission.objects.filter(status=Submission.Status.QUEUED).order_by("id")
+        if claim:  # PostgreSQL: row locks; other workers skip these rows
+            with transaction.atomic():
+                subs = list(qs.select_for_update(skip_locked=True)[:size])
+                filings = _file_plans(subs)
+                done += _file_write(filings)
+        else:
+            subs = list(qs[:size])
+            filings = _file_plans(subs)
+            done += _file_write(filings)
+        if len(subs) < size:
+            break
+    return done
+
+
+def _file_plans(subs: list[Submission]) -> list[_Filing]:
+    from shanzhi.accounts.models import User
+    from shanzhi.orgs.models import Enterprise
+
+    if not subs:
+        return []
+    users = {u.pk: u for u in User.objects.filter(pk__in={s.submitted_by_id for s in subs})}
+    keys = [s.idempotency_key for s in subs if s.idempotency_key]
+    filed = dict(Case.all_objects.filter(idempotency_key__in=keys).values_list("idempotency_key", "pk")) if keys else {}
+    wanted = {k: {s.data[k] for s in subs if s.data.get(k)} for k in ("enterprise", "leader")}
+    rows = {
+        "enterprise": Enterprise.objects.in_bulk(wanted["enterprise"]),
+        "leader": User.objects.in_bulk(wanted["leader"]),
+    }
+    lookup = {
+        "category": router.category_by_pk,
+        "grid": router.grid_by_pk,
+        "department": router.department_by_pk,
+        "enterprise": rows["enterprise"].get,
+        "leader": rows["leader"].get,
+    }
+    filings = []
+    for sub in subs:
+        filing = _Filing(sub=sub, case_id=filed.get(sub.idempotency_key))
+        if filing.case_id is None:
+            kwargs = {k: v for k, v in sub.data.items() if k in SUBMISSION_FIELDS}
+            related = {k: lookup[k](sub.data[k]) for k in SUBMISSION_RELATED if sub.data.get(k)}
+            # Then without the rows it names (one switched off since): the desk places it.
+            for attempt in (related, {}) if related else (related,):
+                try:
+                    filing.prepared = _case_prepare(
+                        **{**_PREPARE_DEFAULTS, **kwargs, **attempt},
+                        actor=users[sub.submitted_by_id],
+                        source=sub.source,
+                        idempotency_key=sub.idempotency_key,
+                        received_at=sub.received_at,
+                        route_now=True,
+                    )
+                    filing.prepared.case.code = sub.code
+                    break
+                except ValidationError as exc:
+                    filing.error = "; ".join(exc.messages)
+            if filing.prepared is not None and attempt is not related:
+                logger.warning("submission %s filed without %s: %s", sub.code, ", ".join(related), filing.error)
+                filing.error = ""
+        filings.append(filing)
+    return filings
+
+
+_PREPARE_DEFAULTS = {
+    "kind": Case.Kind.REQUEST,
+    "title": "",
+    "category": None,
+    "nature": None,
+    "longitude": None,
+    "latitude": None,
+    "address": "",
+    "grid": None,
+    "department": None,
+    "deadline": None,
+    "deadline_workdays": None,
+    "origin": None,
+    "reporter_name": "",
+    "reporter_phone": "",
+    "enterprise": None,
+    "photos": (),
+    "auto_route": True,
+    "priority": None,
+    "leader": None,
+}
+
+
+class _Taken(Exception):
+    """Another worker filed part of the batch first."""
+
+
+def _file_write(filings: list[_Filing]) -> int:
+    """One transaction for the batch. If it fails on a unique index (a case filed meanwhile
+    through the other intake with the same key; a code drawn twice), each submission is written
+    on its own: linked to that case, or given a new code, or at last kept as refused."""
+    if not filings:
+        return 0
+    try:
+        with transaction.atomic():
+            return _file_rows(filings)
+    except _Taken:
+        return 0
+    except IntegrityError:
+        pass
+    done = 0
+    for sub in [f.sub for f in filings]:
+        # Built again: the failed batch may have set ids on the first build's rows. Built, it
+        # also links a case that took the key meanwhile.
+        (filing,) = _file_plans([sub])
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    done += _file_rows([filing])
+                break
+            except _Taken:
+                break
+            except IntegrityError as exc:
+                (filing,) = _file_plans([sub])
+                if filing.case_id is not None or filing.prepared is None:
+                    continue
+                if attempt == 0:
+                    filing.prepared.case.code = new_code(sub.received_at)  # its code was drawn twice
+                else:
+                    filing.prepared, filing.error = None, str(exc)
+    return done
+
+
+def _file_rows(filings: list[_Filing]) -> int:
+    now = timezone.now()
+    subs = [f.sub for f in filings]
+    # Take the batch first: on SQLite this makes the transaction the writer, so a second worker
+    # waits here, then finds the rows taken and leaves them (PostgreSQL holds their row locks).
+    taken = Submission.objects.filter(pk__in=[s.pk for s in subs], status=Submission.Status.QUEUED).update(
+        status=Submission.Status.FILED, filed_at=now
+    )
+    if taken != len(subs):
+        raise _Taken
+    new = [f for f in filings if f.prepared is not None and f.case_id is None]
+    cases = [f.prepared.case for f in new]
+    db.insert(cases)
+    events, audits = [], []
+    for f in new:
+        _fill_ids(f.prepared)
+        events += f.prepared.events
+        audits += f.prepared.audits
+    db.insert(events)
+    db.insert(audits)
+    for f in new:
+        if f.prepared.notice is not None:
+            _send_notice(f.prepared.case, f.prepared.notice)
+        f.case_id = f.prepared.case.pk
+    for f in filings:
+        f.sub.status = Submission.Status.FILED if f.case_id else Submission.Status.REFUSED
+        f.sub.case_id, f.sub.filed_at = f.case_id, now
+        f.sub.error = "" if f.case_id else f.error
+    # Most were filed under their own code: one UPDATE finds their cases by it (unique index).
+    same = [f.sub.pk for f in new if f.prepared.case.code == f.sub.code]
+    if same:
+        Submission.objects.filter(pk__in=same).update(
+            case_id=Subquery(Case.all_objects.filter(code=OuterRef("code")).values("pk")[:1])
+        )
+    same = set(same)
+    for f in filings:  # the few others: linked to a case made earlier, given a new code, refused
+        if f.sub.pk not in same:
+            Submission.objects.filter(pk=f.sub.pk).update(status=f.sub.status, case_id=f.case_id, error=f.sub.error)
+    refused = [f.sub.code for f in filings if not f.case_id]
+    if refused:
+        logger.error("submissions kept as refused (could not be filed): %s", ", ".join(refused))
+    return len(filings)
 
 
 # ----------------------------------------------------------------------------- capabilities

@@ -17,7 +17,16 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views import generic
 
 from shanzhi.cases import conf, filtersets, forms, router, selectors, services, workflow
-from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, CaseEvent, Category, KeywordRule, RoutingModel
+from shanzhi.cases.models import (
+    HANDLED_STATES,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    Category,
+    KeywordRule,
+    RoutingModel,
+    Submission,
+)
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
 from shanzhi.core.params import expected_version, year_param
@@ -104,6 +113,20 @@ def waiting_at_desk(qs):
         .filter(Q(department__isnull=True) | Q(department__kind=Department.Kind.DISPATCH))
         .exclude(routed_by=Case.RoutedBy.PENDING, received_at__gt=overdue)
     )
+
+
+def stuck_submissions(user, limit: int = 20) -> dict:
+    """Submissions of the queued intake that need a person: waiting longer than
+    `services.ROUTING_OVERDUE` (the task worker is down or behind) or kept as refused."""
+    overdue = timezone.now() - services.ROUTING_OVERDUE
+    mine = Submission.objects.restrict(user)
+    # Two queries, each on its partial index (an OR of the two reads the whole table on SQLite).
+    parts = [
+        mine.filter(status=Submission.Status.QUEUED, received_at__lt=overdue),
+        mine.filter(status=Submission.Status.REFUSED),
+    ]
+    rows = sorted((s for qs in parts for s in qs.order_by("id")[:limit]), key=lambda s: s.pk)[:limit]
+    return {"count": sum(qs.count() for qs in parts), "rows": rows}
 
 
 class DeskFilterSet(ScopedFilterSet):
@@ -218,6 +241,7 @@ class DeskQueueView(ObjectListView):
                 }
             )
         ctx["items"] = items
+        ctx["stuck"] = stuck_submissions(self.request.user)
         ctx["departments"] = Department.objects.exclude(kind=Department.Kind.DISPATCH)
         ctx["next_url"] = self.request.get_full_path()
         ctx["min_confidence"] = float(conf.get("cases.routing_min_confidence"))
@@ -769,11 +793,11 @@ class PublicTrackView(generic.FormView):
         return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
     def form_valid(self, form):
-        code = form.cleaned_data["code"]
-        if not Case.objects.filter(code=code).exists():
+        case = selectors.public_case(form.cleaned_data["code"])
+        if case is None:
             form.add_error("code", _("No case with this tracking code."))
             return self.form_invalid(form)
-        return redirect("cases:public_case", code=code)
+        return redirect("cases:public_case", code=case.code)
 
 
 class PublicCaseView(generic.TemplateView):
@@ -782,7 +806,9 @@ class PublicCaseView(generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        case = _public_case(kwargs["code"])
+        case = selectors.public_case(kwargs["code"])
+        if case is None:
+            raise Http404(_("No case with this tracking code."))
         ctx["case"] = case
         ctx["events"] = [(ev, workflow.action_label(ev.action)) for ev in selectors.public_events(case)]
         ctx["can_rate"] = case.status in HANDLED_STATES and case.rated_at is None

@@ -23,6 +23,16 @@ def api_client(user, language: str) -> APIClient:
     return c
 
 
+def token_client(user) -> APIClient:
+    """An API client that sends `user`'s API token, as an integration does (the real
+    authentication, not `force_authenticate`)."""
+    from rest_framework.authtoken.models import Token
+
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return c
+
+
 def read_page(user, language: str, url: str) -> str:
     """The page at `url` as `user` reads it in `language` (it must answer 200)."""
     r = page_client(user, language).get(url)

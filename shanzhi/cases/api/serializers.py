@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shanzhi.cases import selectors
-from shanzhi.cases.models import Case, CaseAttachment, CaseEvent, CaseSummons, Category, KeywordRule
+from shanzhi.cases.models import Case, CaseAttachment, CaseEvent, CaseSummons, Category, KeywordRule, Submission
 from shanzhi.cases.workflow import ACTIONS, CANCEL_REASONS
 from shanzhi.core import texts
 from shanzhi.core.api import BaseModelSerializer, CachedFieldsMixin, MaskedSerializerMixin
@@ -185,13 +185,49 @@ class CaseCreateSerializer(CachedFieldsMixin, serializers.Serializer):
         return attrs
 
 
+def _absolute(serializer, url: str) -> str:
+    """`url` with scheme and host when the serializer answers a request."""
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(url) if request else url
+
+
+class SubmissionCreateSerializer(CaseCreateSerializer):
+    """The queued intake takes what the synchronous one does, but photos (send those to
+    POST /api/cases/cases/: they are checked and re-encoded while the caller waits)."""
+
+    photos = None
+    idempotency_key = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Or the Idempotency-Key header: a retry returns the same submission.",
+    )
+
+
+class SubmissionSerializer(CachedFieldsMixin, serializers.ModelSerializer):
+    case_code = serializers.SerializerMethodField(
+        help_text="The filed case's tracking code: the submission's own, unless the key had been used "
+        "by POST /api/cases/cases/ already (then that case's)."
+    )
+    url = serializers.SerializerMethodField(help_text="Where to ask what became of it.")
+
+    def get_case_code(self, obj) -> str | None:
+        return obj.case.code if obj.case_id else None
+
+    def get_url(self, obj) -> str:
+        return _absolute(self, reverse("submission-detail", args=[obj.code]))
+
+    class Meta:
+        model = Submission
+        fields = ["code", "status", "received_at", "filed_at", "case", "case_code", "error", "url"]
+        read_only_fields = fields
+
+
 class CaseAttachmentSerializer(serializers.ModelSerializer):
     download = serializers.SerializerMethodField(help_text="The file itself, for the same caller.")
 
     def get_download(self, obj) -> str:
-        url = reverse("case-attachment-download", args=[obj.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        return _absolute(self, reverse("case-attachment-download", args=[obj.pk]))
 
     class Meta:
         model = CaseAttachment

@@ -4,6 +4,7 @@ from shanzhi.cases.api import views
 
 router = DefaultRouter()
 router.register("cases", views.CaseViewSet)
+router.register("submissions", views.SubmissionViewSet)
 router.register("categories", views.CategoryViewSet)
 router.register("keyword-rules", views.KeywordRuleViewSet)
 router.register("attachments", views.CaseAttachmentViewSet, basename="case-attachment")

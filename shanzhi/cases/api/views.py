@@ -11,10 +11,10 @@ from rest_framework.response import Response
 from shanzhi.cases import selectors, services
 from shanzhi.cases.api import serializers as s
 from shanzhi.cases.filtersets import CaseFilterSet
-from shanzhi.cases.models import Case, CaseAttachment, Category, KeywordRule
+from shanzhi.cases.models import Case, CaseAttachment, Category, KeywordRule, Submission
 from shanzhi.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from shanzhi.core.params import YEAR_MAX, YEAR_MIN, year_param
-from shanzhi.core.scoping import CHANGE, LEVEL_SELF, scope_for
+from shanzhi.core.scoping import ADD, CHANGE, LEVEL_SELF, VIEW, scope_for
 from shanzhi.core.views import file_response
 
 
@@ -37,6 +37,69 @@ def _idempotency_key(user, client_key: str) -> str:
     if len(key) <= Case._meta.get_field("idempotency_key").max_length:
         return key
     return f"api:{user.pk}:sha256:{hashlib.sha256(client_key.encode('utf-8')).hexdigest()}"
+
+
+def _intake_input(request, serializer_class) -> tuple[dict, str | None]:
+    """The validated input of an API intake and its stored idempotency key (the field, or the
+    Idempotency-Key header): what the caller may place where is checked here too."""
+    ser = serializer_class(data=request.data, context={"request": request})
+    ser.is_valid(raise_exception=True)
+    d = dict(ser.validated_data)
+    key = d.pop("idempotency_key", "") or request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 200:
+        raise serializers.ValidationError(
+            {"idempotency_key": _("The Idempotency-Key header is longer than 200 characters.")}
+        )
+    errors = services.intake_placement_errors(
+        request.user, grid=d.get("grid"), enterprise=d.get("enterprise"), department=d.get("department")
+    )
+    if errors:
+        raise serializers.ValidationError(errors)
+    return d, _idempotency_key(request.user, key) if key else None
+
+
+class SubmissionViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The queued intake (docs/adr/0004): POST accepts a case with one INSERT and answers 202
+    with the tracking code it will carry; the task worker files it, routed and dispatched as
+    POST /api/cases/cases/ would, within seconds. GET {code}/ tells what became of it. The
+    caller sees their own submissions; the dispatch desk, leaders and admins see all."""
+
+    queryset = Submission.objects.select_related("case")
+    serializer_class = s.SubmissionSerializer
+    lookup_field = "code"
+    filterset_fields = ["status"]
+    ordering_fields = ["id", "received_at"]
+    search_fields = None
+    # The case's permissions: submitting is filing a case, reading one's submission is
+    # reading about one's case.
+    action_scopes = {"create": ADD, "list": VIEW, "retrieve": VIEW}
+    action_permissions = {"create": "cases.add_case", "list": "cases.view_case", "retrieve": "cases.view_case"}
+
+    def get_serializer_class(self):
+        return s.SubmissionCreateSerializer if self.action == "create" else s.SubmissionSerializer
+
+    @extend_schema(
+        request=s.SubmissionCreateSerializer, responses={202: s.SubmissionSerializer, 200: s.SubmissionSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        if request.FILES:
+            raise serializers.ValidationError(
+                {"photos": _("The queued intake takes no photos: send them with POST /api/cases/cases/.")}
+            )
+        d, key = _intake_input(request, s.SubmissionCreateSerializer)
+        sub, created = services.case_submit(actor=request.user, source=Case.Source.API, data=d, idempotency_key=key)
+        body = s.SubmissionSerializer(sub, context={"request": request}).data
+        return Response(
+            body,
+            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+            headers={"Location": body["url"]},
+        )
 
 
 class CaseViewSet(
@@ -78,25 +141,8 @@ class CaseViewSet(
 
     @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer, 200: s.CaseSerializer})
     def create(self, request, *args, **kwargs):
-        ser = s.CaseCreateSerializer(data=request.data, context={"request": request})
-        ser.is_valid(raise_exception=True)
-        d = dict(ser.validated_data)
-        key = d.pop("idempotency_key", "") or request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 200:
-            raise serializers.ValidationError(
-                {"idempotency_key": _("The Idempotency-Key header is longer than 200 characters.")}
-            )
-        errors = services.intake_placement_errors(
-            request.user, grid=d.get("grid"), enterprise=d.get("enterprise"), department=d.get("department")
-        )
-        if errors:
-            raise serializers.ValidationError(errors)
-        case = services.case_create(
-            actor=request.user,
-            source=Case.Source.API,
-            idempotency_key=_idempotency_key(request.user, key) if key else None,
-            **d,
-        )
+        d, key = _intake_input(request, s.CaseCreateSerializer)
+        case = services.case_create(actor=request.user, source=Case.Source.API, idempotency_key=key, **d)
         created = getattr(case, "was_created", False)  # else: a retry with a key already used
         return Response(
             self._case_serializer()(case, context={"request": request}).data,
@@ -208,7 +254,7 @@ class PublicCaseViewSet(viewsets.GenericViewSet):
     lookup_value_regex = "[A-Za-z0-9]+"
 
     def retrieve(self, request, code=None):
-        case = Case.objects.filter(code=code.upper()).first()
+        case = selectors.public_case(code)
         if case is None:
             return Response({"detail": _("No case with this tracking code.")}, status=404)
         return Response(s.PublicCaseSerializer(case).data)

@@ -87,6 +87,24 @@ def test_api(api_for, case, role, other):
     assert c.get("/api/cases/categories/").status_code == (403 if role == "resident" else 200)
 
 
+@pytest.mark.parametrize("other", [False, True], ids=["in", "out"])
+@pytest.mark.parametrize("role", ROLES)
+def test_queued_intake(api_for, case, org, role, other):
+    """POST /api/cases/submissions/ needs the add permission of a case (leaders have none); a
+    submission is its submitter's, and street-wide roles see every one."""
+    someone = org.others["resident"] if role != "resident" or not other else org.users["resident"]
+    theirs, _created = services.case_submit(actor=someone, source="api", data={"description": "路灯不亮"})
+    c = api_for(role, other)
+    r = c.post("/api/cases/submissions/", {"description": "楼道灯坏了"}, format="json")
+    assert r.status_code == (403 if role == "leader" else 202), r.content
+    street_wide = role in ("admin", "leader")
+    assert c.get(f"/api/cases/submissions/{theirs.code}/").status_code == (200 if street_wide else 404)
+    listed = {row["code"] for row in c.get("/api/cases/submissions/").json()["results"]}
+    assert (theirs.code in listed) is street_wide
+    if r.status_code == 202:
+        assert r.json()["code"] in listed and c.get(r.json()["url"]).status_code == 200
+
+
 def test_resident_sees_own_cases_only(org, api_for, client_for):
     mine = make_case(org, actor=org.users["resident"], grid_key=None, department_key=None)
     assert mine.reporter == org.users["resident"]

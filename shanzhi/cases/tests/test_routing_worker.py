@@ -7,14 +7,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from shanzhi.cases import services, tasks
 from shanzhi.cases.models import Case
 from shanzhi.cases.tests.factories import make_categories, submit_case
 from shanzhi.core.models import AuditEvent
 from shanzhi.notifications.models import Notification
+from shanzhi.testing.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +26,6 @@ def in_worker(settings):
     services._last_wake[0] = float("-inf")
 
 
-def _client(user) -> APIClient:
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return c
-
-
 def _ready_route_tasks() -> int:
     return DBTaskResult.objects.ready().filter(task_path=tasks.route_pending_cases.module_path).count()
 
@@ -40,7 +33,7 @@ def _ready_route_tasks() -> int:
 @pytest.mark.django_db(transaction=True)  # the worker closes the connection between tasks
 def test_intake_accepts_at_the_desk_and_the_worker_dispatches(org, in_worker, django_capture_on_commit_callbacks):
     make_categories(org)
-    c = _client(org.users["community"])
+    c = token_client(org.users["community"])
     with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
         r = c.post("/api/cases/cases/", BODY, format="json")
     assert r.status_code == 201, r.content
@@ -160,15 +153,15 @@ def test_a_stale_read_is_not_written_and_is_routed_next_time(org, in_worker):
 
 
 def test_wake_up_leaves_at_most_one_task_waiting(org, in_worker):
-    tasks.wake()
-    tasks.wake()
+    tasks.wake(tasks.route_pending_cases)
+    tasks.wake(tasks.route_pending_cases)
     assert _ready_route_tasks() == 1
 
 
 def test_routing_at_intake_is_the_default(org, django_capture_on_commit_callbacks):
     make_categories(org)
     with django_capture_on_commit_callbacks(execute=True):
-        r = _client(org.users["community"]).post("/api/cases/cases/", BODY, format="json")
+        r = token_client(org.users["community"]).post("/api/cases/cases/", BODY, format="json")
     assert r.json()["status"] == "dispatched"
     assert _ready_route_tasks() == 0
 

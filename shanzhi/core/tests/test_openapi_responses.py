@@ -85,11 +85,22 @@ def test_answers_match_the_published_schema(openapi, api_for, org):
             staff.delete(f"/api/orgs/departments/{org.departments['urban'].pk}/"),
         ),
     ]
+    queued = staff.post(
+        "/api/cases/submissions/", {"description": "路灯不亮", "category": "urban-garbage"}, format="json"
+    )
+    code = queued.json()["code"]
+    answers += [
+        ("POST", "/api/cases/submissions/", queued),
+        ("POST", "/api/cases/submissions/", staff.post("/api/cases/submissions/", {"latitude": 1}, format="json")),
+        ("GET", f"/api/cases/submissions/{code}/", staff.get(f"/api/cases/submissions/{code}/")),
+        ("GET", "/api/cases/submissions/", staff.get("/api/cases/submissions/")),
+        ("GET", f"/api/cases/public/{code}/", staff.get(f"/api/cases/public/{code}/")),  # still queued
+    ]
     from rest_framework.test import APIClient
 
     answers.append(("GET", "/api/cases/cases/", APIClient().get("/api/cases/cases/")))
     codes = {resp.status_code for *_, resp in answers}
-    assert {200, 400, 401, 403, 404, 409} <= codes, codes  # every kind of answer is exercised
+    assert {200, 202, 400, 401, 403, 404, 409} <= codes, codes  # every kind of answer is exercised
     for method, path, resp in answers:
         check(openapi, method, path, resp)
     # A case that was routed by nobody yet reads "" — the enum admits it.
