@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.cases import conf
@@ -235,6 +236,22 @@ def public_case(code: str) -> Case | None:
     if sub.case_id:  # filed under another code (its key had made a case already)
         return sub.case
     return sub.as_case()  # queued, or refused: then the desk enters it by hand
+
+
+def stuck_submissions(user, limit: int = 20) -> dict:
+    """Submissions of the queued intake that need a person: waiting longer than
+    `services.ROUTING_OVERDUE` (the task worker is down or behind) or kept as refused."""
+    from shanzhi.cases.services import ROUTING_OVERDUE  # (services imports this module)
+
+    overdue = timezone.now() - ROUTING_OVERDUE
+    mine = Submission.objects.restrict(user)
+    # Two queries, each on its partial index (an OR of the two reads the whole table on SQLite).
+    parts = [
+        mine.filter(status=Submission.Status.QUEUED, received_at__lt=overdue),
+        mine.filter(status=Submission.Status.REFUSED),
+    ]
+    rows = sorted((s for qs in parts for s in qs.order_by("id")[:limit]), key=lambda s: s.pk)[:limit]
+    return {"count": sum(qs.count() for qs in parts), "rows": rows}
 
 
 def leaders():

@@ -284,35 +284,10 @@ def _distance_m(lon1, lat1, lon2, lat2) -> float:
 # ----------------------------------------------------------------------------- intake
 
 
-def case_create(
-    *,
-    actor,
-    description: str,
-    source: str,
-    kind: str = Case.Kind.REQUEST,
-    title: str = "",
-    category: Category | None = None,
-    nature: str | None = None,
-    longitude: float | None = None,
-    latitude: float | None = None,
-    address: str = "",
-    grid=None,
-    department=None,
-    deadline: datetime.datetime | None = None,
-    deadline_workdays: int | None = None,
-    origin=None,
-    reporter_name: str = "",
-    reporter_phone: str = "",
-    enterprise=None,
-    photos: Sequence = (),
-    idempotency_key: str | None = None,
-    auto_route: bool = True,
-    priority: int | None = None,
-    leader=None,
-    received_at: datetime.datetime | None = None,
-) -> Case:
+def case_create(**fields) -> Case:
     """Create a case from any channel: validate, route (unless grid and department are given),
     set the deadline on working days, store photos without metadata, write the timeline.
+    `fields` are the keyword arguments of `_case_prepare` (its signature is the intake's).
 
     A retry with the same `idempotency_key` returns the case the first call created: the key is
     unique in the database, so the retry's INSERT fails and the first case is read instead (no
@@ -322,35 +297,11 @@ def case_create(
     # Everything that only reads (validation, routing, deadlines, photo re-encoding) happens
     # before the transaction: on SQLite a write transaction holds the database's one write
     # lock, so it should last no longer than the INSERTs themselves.
-    prepared = _case_prepare(
-        actor=actor,
-        description=description,
-        source=source,
-        kind=kind,
-        title=title,
-        category=category,
-        nature=nature,
-        longitude=longitude,
-        latitude=latitude,
-        address=address,
-        grid=grid,
-        department=department,
-        deadline=deadline,
-        deadline_workdays=deadline_workdays,
-        origin=origin,
-        reporter_name=reporter_name,
-        reporter_phone=reporter_phone,
-        enterprise=enterprise,
-        photos=photos,
-        idempotency_key=idempotency_key or None,
-        auto_route=auto_route,
-        priority=priority,
-        leader=leader,
-        received_at=received_at,
-    )
+    prepared = _case_prepare(**fields)
+    idempotency_key = prepared.case.idempotency_key
     try:
         with transaction.atomic():
-            case = _case_write(prepared, actor=actor)
+            case = _case_write(prepared, actor=fields["actor"])
     except IntegrityError:
         if idempotency_key:
             existing = Case.all_objects.filter(idempotency_key=idempotency_key).first()
@@ -439,29 +390,29 @@ class _Prepared:
 def _case_prepare(
     *,
     actor,
-    description,
-    source,
-    kind,
-    title,
-    category,
-    nature,
-    longitude,
-    latitude,
-    address,
-    grid,
-    department,
-    deadline,
-    deadline_workdays,
-    origin,
-    reporter_name,
-    reporter_phone,
-    enterprise,
-    photos,
-    idempotency_key,
-    auto_route,
-    priority,
-    leader,
-    received_at,
+    description: str,
+    source: str,
+    kind: str = Case.Kind.REQUEST,
+    title: str = "",
+    category: Category | None = None,
+    nature: str | None = None,
+    longitude: float | None = None,
+    latitude: float | None = None,
+    address: str = "",
+    grid=None,
+    department=None,
+    deadline: datetime.datetime | None = None,
+    deadline_workdays: int | None = None,
+    origin=None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    enterprise=None,
+    photos: Sequence = (),
+    idempotency_key: str | None = None,
+    auto_route: bool = True,
+    priority: int | None = None,
+    leader=None,
+    received_at: datetime.datetime | None = None,
     route_now: bool = False,
 ) -> _Prepared:
     # What people typed, without invisible control characters (no XML feed or .xlsx export
@@ -553,7 +504,7 @@ def _case_prepare(
         routing_reason=decision.reason,
         routing_confidence=decision.confidence,
         suggested_category=decision.suggested_category,
-        idempotency_key=idempotency_key,
+        idempotency_key=idempotency_key or None,
         reporter=actor if getattr(actor, "pk", None) and getattr(actor, "role", "") == "resident" else None,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -1039,7 +990,8 @@ def _file_plans(subs: list[Submission]) -> list[_Filing]:
             for attempt in (related, {}) if related else (related,):
                 try:
                     filing.prepared = _case_prepare(
-                        **{**_PREPARE_DEFAULTS, **kwargs, **attempt},
+                        **kwargs,
+                        **attempt,
                         actor=users[sub.submitted_by_id],
                         source=sub.source,
                         idempotency_key=sub.idempotency_key,
@@ -1055,29 +1007,6 @@ def _file_plans(subs: list[Submission]) -> list[_Filing]:
                 filing.error = ""
         filings.append(filing)
     return filings
-
-
-_PREPARE_DEFAULTS = {
-    "kind": Case.Kind.REQUEST,
-    "title": "",
-    "category": None,
-    "nature": None,
-    "longitude": None,
-    "latitude": None,
-    "address": "",
-    "grid": None,
-    "department": None,
-    "deadline": None,
-    "deadline_workdays": None,
-    "origin": None,
-    "reporter_name": "",
-    "reporter_phone": "",
-    "enterprise": None,
-    "photos": (),
-    "auto_route": True,
-    "priority": None,
-    "leader": None,
-}
 
 
 class _Taken(Exception):

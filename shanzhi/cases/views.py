@@ -25,7 +25,6 @@ from shanzhi.cases.models import (
     Category,
     KeywordRule,
     RoutingModel,
-    Submission,
 )
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
@@ -113,20 +112,6 @@ def waiting_at_desk(qs):
         .filter(Q(department__isnull=True) | Q(department__kind=Department.Kind.DISPATCH))
         .exclude(routed_by=Case.RoutedBy.PENDING, received_at__gt=overdue)
     )
-
-
-def stuck_submissions(user, limit: int = 20) -> dict:
-    """Submissions of the queued intake that need a person: waiting longer than
-    `services.ROUTING_OVERDUE` (the task worker is down or behind) or kept as refused."""
-    overdue = timezone.now() - services.ROUTING_OVERDUE
-    mine = Submission.objects.restrict(user)
-    # Two queries, each on its partial index (an OR of the two reads the whole table on SQLite).
-    parts = [
-        mine.filter(status=Submission.Status.QUEUED, received_at__lt=overdue),
-        mine.filter(status=Submission.Status.REFUSED),
-    ]
-    rows = sorted((s for qs in parts for s in qs.order_by("id")[:limit]), key=lambda s: s.pk)[:limit]
-    return {"count": sum(qs.count() for qs in parts), "rows": rows}
 
 
 class DeskFilterSet(ScopedFilterSet):
@@ -241,7 +226,7 @@ class DeskQueueView(ObjectListView):
                 }
             )
         ctx["items"] = items
-        ctx["stuck"] = stuck_submissions(self.request.user)
+        ctx["stuck"] = selectors.stuck_submissions(self.request.user)
         ctx["departments"] = Department.objects.exclude(kind=Department.Kind.DISPATCH)
         ctx["next_url"] = self.request.get_full_path()
         ctx["min_confidence"] = float(conf.get("cases.routing_min_confidence"))
