@@ -846,11 +846,15 @@ def _route_write(plans: list[_RoutePlan]) -> int:
             dispatched.append(case)
     db.insert(events)
     db.insert(audits)
+    notices = []
     for case in dispatched:
-        _notify(case, "dispatch")
+        notice = _notice(case, "dispatch")
+        if notice is not None:
+            notices += _notice_rows(case, notice)
         if case.origin_type_id:
             pk = case.pk
             transaction.on_commit(lambda pk=pk: _origin_hook(pk, "dispatch"))
+    db.insert(notices)
     return len(events) + settled
 
 
@@ -1069,10 +1073,12 @@ def _file_rows(filings: list[_Filing]) -> int:
         audits += f.prepared.audits
     db.insert(events)
     db.insert(audits)
+    notices = []
     for f in new:
         if f.prepared.notice is not None:
-            _send_notice(f.prepared.case, f.prepared.notice)
+            notices += _notice_rows(f.prepared.case, f.prepared.notice)
         f.case_id = f.prepared.case.pk
+    db.insert(notices)  # the inbox rows of the whole batch in one statement per 100
     for f in filings:
         f.sub.status = Submission.Status.FILED if f.case_id else Submission.Status.REFUSED
         f.sub.case_id, f.sub.filed_at = f.case_id, now
@@ -1746,10 +1752,15 @@ def _notify(case: Case, action: str, *, departments: list[int] | None = None) ->
 
 
 def _send_notice(case: Case, notice: tuple[list, Text, str]) -> None:
-    from shanzhi.notifications.services import notification_send
+    db.insert(_notice_rows(case, notice))
+
+
+def _notice_rows(case: Case, notice: tuple[list, Text, str]) -> list:
+    """The inbox rows of a notice (`_notice`) about a saved case, not yet saved."""
+    from shanzhi.notifications.services import notification_rows
 
     recipients, title, level = notice
-    notification_send(
+    return notification_rows(
         recipients=recipients,
         title=title,
         body=case.title,

@@ -14,6 +14,7 @@ called here too.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 
 from django.db import connections, models, router
@@ -45,16 +46,38 @@ _SAMPLES = {str: "甲", int: 7, bool: True, float: 1.5}
 
 
 def _plain(field, connection) -> tuple[type, ...]:
-    """The value types (None among them) that `field` stores on `connection` as they are: those
-    of its class's listed types whose sample `get_db_prep_save` returns unchanged."""
+    """The value types that `field` stores on `connection` as they are: None where
+    `get_db_prep_save` gives None for it (every nullable column but a few JSON ones), and
+    those of its class's listed types whose sample `get_db_prep_save` returns unchanged."""
     types = []
     for typ in _PLAIN_TYPES.get(type(field), ()):
         value = field.get_db_prep_save(_SAMPLES[typ], connection=connection)
         if type(value) is typ and value == _SAMPLES[typ]:
             types.append(typ)
-    if types and field.get_db_prep_save(None, connection=connection) is None:
+    if field.get_db_prep_save(None, connection=connection) is None:
         return (type(None), *types)
     return tuple(types)
+
+
+def _aware(field, connection):
+    """For a date-time field (exactly `DateTimeField`): the database adapter's conversion, which
+    is all `get_db_prep_save` does to an aware datetime (its `get_prep_value` returns one as
+    it is; a naive one goes the ORM's way, with its warning)."""
+    if type(field) is models.DateTimeField:
+        return connection.ops.adapt_datetimefield_value
+    return None
+
+
+_DATE_PRE_SAVES = (models.DateField.pre_save, models.DateTimeField.pre_save, models.TimeField.pre_save)
+
+
+def _read_as_is(field) -> bool:
+    """Whether `pre_save` returns the attribute as it is: `Field`'s own, and a date or time
+    field's without auto_now / auto_now_add. Such columns are read with getattr."""
+    pre = type(field).pre_save
+    if pre in _DATE_PRE_SAVES:
+        return not (field.auto_now or field.auto_now_add)
+    return pre is models.Field.pre_save
 
 
 def _plan(model: type[models.Model], connection, rows: int) -> tuple[str, list]:
@@ -69,7 +92,9 @@ def _plan(model: type[models.Model], connection, rows: int) -> tuple[str, list]:
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
             f"VALUES {', '.join([one] * rows)} RETURNING {qn(meta.pk.column)}"
         )
-        plain = [(f, _plain(f, connection)) for f in fields]
+        plain = [
+            (f, f.attname if _read_as_is(f) else None, _plain(f, connection), _aware(f, connection)) for f in fields
+        ]
         plan = _plans[key] = (sql, plain)
     return plan
 
@@ -106,9 +131,15 @@ def _insert_batch(model, objs, connection, using) -> None:
         if derive is not None:
             derive()
         obj._prepare_related_fields_for_save(operation_name="insert")
-        for f, plain in fields:
-            value = f.pre_save(obj, True)
-            params.append(value if type(value) in plain else f.get_db_prep_save(value, connection=connection))
+        for f, attname, plain, aware in fields:
+            value = getattr(obj, attname) if attname else f.pre_save(obj, True)
+            typ = type(value)
+            if typ in plain:
+                params.append(value)
+            elif aware is not None and typ is datetime.datetime and value.utcoffset() is not None:
+                params.append(aware(value))
+            else:
+                params.append(f.get_db_prep_save(value, connection=connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchall()

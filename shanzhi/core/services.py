@@ -37,9 +37,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         return str(value)
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [v if type(v) in _SCALARS else _jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _SCALARS else _jsonable(v) for k, v in value.items()}
     if isinstance(value, Text):
         return value.to_json()  # rendered in the reader's language (texts.render)
     if isinstance(value, FieldFile):

@@ -29,12 +29,9 @@ def notification_send(
     """Put a message in each recipient's inbox; deliver it through the gateways of `channels`
     in the background once the surrounding transaction commits. A `Text` title is shown in
     each reader's language."""
-    if not isinstance(title, Text):
-        title = title[:200]
-    created = [
-        Notification(recipient=user, title=title, body=body, url=url, level=level, kind=kind, topic=topic)
-        for user in {u.pk: u for u in recipients if u is not None}.values()
-    ]
+    created = notification_rows(
+        recipients=recipients, title=title, body=body, url=url, level=level, kind=kind, topic=topic
+    )
     db.insert(created)
     channels = list(channels)
     for n in created if channels else ():
@@ -42,6 +39,26 @@ def notification_send(
             ids = (n.pk, channel)
             transaction.on_commit(lambda ids=ids: deliver_notification.enqueue(*ids))
     return created
+
+
+def notification_rows(
+    *,
+    recipients: Iterable,
+    title: str | Text,
+    body: str | Text = "",
+    url: str = "",
+    level: str = Notification.Level.INFO,
+    kind: str = "",
+    topic: str = "",
+) -> list[Notification]:
+    """The inbox rows of one message, not yet saved, one per recipient (`notification_send`
+    saves them; a writer of many messages passes them to `core.db.insert` together)."""
+    if not isinstance(title, Text):
+        title = title[:200]
+    return [
+        Notification(recipient=user, title=title, body=body, url=url, level=level, kind=kind, topic=topic)
+        for user in {u.pk: u for u in recipients if u is not None}.values()
+    ]
 
 
 @task()

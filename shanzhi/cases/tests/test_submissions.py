@@ -238,7 +238,7 @@ def test_two_workers_file_each_submission_once(org):
 
 
 def test_batches_write_a_fixed_number_of_statements(org):
-    """Filing a batch costs statements per batch, not per case (plus one notice each)."""
+    """Filing a batch costs statements per batch, not per case: its inbox notices too."""
     make_categories(org)
     c = token_client(org.users["community"])
 
@@ -247,7 +247,9 @@ def test_batches_write_a_fixed_number_of_statements(org):
             c.post(URL, {**BODY, "description": f"垃圾{i}"}, format="json")
         with CaptureQueriesContext(connection) as ctx:
             assert services.cases_file_submissions() == n
-        return len([q for q in ctx.captured_queries if "notifications" not in q["sql"]])
+        notices = [q for q in ctx.captured_queries if "notifications_notification" in q["sql"]]
+        assert len(notices) == 1, "the batch's dispatched cases tell their departments"
+        return len(ctx.captured_queries)
 
     statements(1)  # the router's caches
     assert statements(2) == statements(20)

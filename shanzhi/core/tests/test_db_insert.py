@@ -132,3 +132,54 @@ def test_values_passed_as_they_are_are_what_the_orm_would_pass():
         assert int not in db._plain(Case._meta.get_field("priority"), connection)
     else:
         assert int in db._plain(Case._meta.get_field("priority"), connection)
+
+
+def test_aware_datetimes_convert_as_the_orm_would(org):
+    """The date-time shortcut: for every date-time field of every model, an aware datetime
+    converts through the adapter alone exactly as through `get_db_prep_save`; a naive one is
+    never given the shortcut (the ORM warns and makes it aware)."""
+    from django.apps import apps
+
+    zones = [datetime.UTC, datetime.timezone(datetime.timedelta(hours=8)), timezone.get_current_timezone()]
+    stamps = [datetime.datetime(2026, 11, 26, 9, 30, tzinfo=z) for z in zones] + [
+        datetime.datetime(1901, 1, 1, 0, 0, 0, 1, tzinfo=datetime.UTC),
+        datetime.datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.UTC),
+        timezone.now(),
+    ]
+    checked = 0
+    for model in apps.get_models():
+        for field in model._meta.local_concrete_fields:
+            aware = db._aware(field, connection)
+            if aware is None:
+                continue
+            for value in stamps:
+                assert aware(value) == field.get_db_prep_save(value, connection=connection), (field, value)
+            checked += 1
+    assert checked > 20
+    from shanzhi.notifications.models import Notification
+
+    naive = datetime.datetime(2026, 1, 2, 3, 4, 5)  # the ORM's way, with its warning
+    row = Notification(recipient=org.users["admin"], title="t", read_at=naive)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        db.insert([row])
+    assert Notification.objects.get(pk=row.pk).read_at == timezone.make_aware(naive)
+
+
+def test_columns_read_as_they_are_are_what_pre_save_returns():
+    """Columns read with getattr are those whose `pre_save` returns the attribute unchanged;
+    auto_now / auto_now_add columns still get their time from `pre_save`."""
+    from django.apps import apps
+
+    sentinel = object()
+    read, stamped = 0, 0
+    for model in apps.get_models():
+        for field in model._meta.local_concrete_fields:
+            obj = model.__new__(model)
+            obj.__dict__[field.attname] = sentinel
+            if db._read_as_is(field):
+                assert field.pre_save(obj, True) is sentinel, field
+                read += 1
+            elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                assert field.pre_save(obj, True) is not sentinel, field
+                stamped += 1
+    assert read > 100 and stamped > 10
