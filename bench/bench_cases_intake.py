@@ -29,7 +29,8 @@ With --queued the clients POST the same bodies to the queued intake, `/api/cases
 (docs/adr/0004: one INSERT, 202 with the tracking code), and one `db_worker` beside gunicorn
 files them as cases in batches while they arrive; after the last request the script waits until
 none is queued and prints the lag, the end-to-end rate and how the cases ended. --worker-after
-works as above.
+works as above. --worker-idle starts the worker under the idle CPU policy (Linux SCHED_IDLE):
+it files on the CPU time the web processes leave, so a burst is accepted first (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -185,31 +186,28 @@ def rss_of(pid: int) -> float:
 def drain(env: dict, n: int, submit_seconds: float, queued: bool = False) -> None:
     """Wait until the worker has routed (or filed) every case; print the lag and how the cases
     ended."""
-    waiting = (
-        "Submission.objects.filter(status='queued').exists()"
-        if queued
-        else "Case.all_objects.filter(routed_by='pending').exists()"
-    )
+    waiting = "Submission.objects.filter(status='queued')" if queued else "Case.all_objects.filter(routed_by='pending')"
     code = (
         "import django, sys, time; django.setup()\n"
         "from shanzhi.cases.models import Case, Submission\n"
         "t0 = time.perf_counter()\n"
-        f"while {waiting}:\n"
+        f"print({waiting}.count())\n"
+        f"while {waiting}.exists():\n"
         "    time.sleep(0.2)\n"
         "print(time.perf_counter() - t0)\n"
         "from django.db.models import Count\n"
         "print(dict(Case.all_objects.values_list('status').annotate(n=Count('id')).order_by()))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
-    lag, statuses = out.stdout.strip().splitlines()[-2:]
-    lag = float(lag)
+    backlog, lag, statuses = out.stdout.strip().splitlines()[-3:]
+    backlog, lag = int(backlog), float(lag)
     done = "filed" if queued else "routed"
     print(
         f"{done + ' by worker':<18} all {n:,} {done} {lag:.1f} s after the last request; "
         f"submitted and {done} end to end {n / (submit_seconds + lag):,.0f} cases/s; statuses {statuses}"
     )
     if lag > 1:
-        print(f"{'':<18} the worker {done} the backlog at {n / lag:,.0f} cases/s (one process)")
+        print(f"{'':<18} the worker {done} the backlog of {backlog:,} at {backlog / lag:,.0f} cases/s (one process)")
 
 
 def main() -> None:
@@ -227,6 +225,12 @@ def main() -> None:
         default=0,
         help="start the task worker with this niceness (10: the web processes come first, the worker "
         "catches up when they are idle)",
+    )
+    ap.add_argument(
+        "--worker-idle",
+        action="store_true",
+        help="start the task worker under the idle CPU policy (Linux SCHED_IDLE, as systemd's "
+        "CPUSchedulingPolicy=idle or `chrt --idle 0`): it runs on whatever CPU time the web processes leave",
     )
     ap.add_argument(
         "--worker-after",
@@ -257,12 +261,15 @@ def main() -> None:
 
     def start_worker():
         nice = ["nice", "-n", str(args.worker_nice)] if args.worker_nice else []
-        return subprocess.Popen(
+        worker = subprocess.Popen(
             [*nice, sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.5"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
+        if args.worker_idle:  # (its threads, started later, inherit the policy)
+            os.sched_setscheduler(worker.pid, os.SCHED_IDLE, os.sched_param(0))
+        return worker
 
     in_worker = args.route_in_worker or args.queued
     if in_worker and not args.worker_after:
@@ -316,7 +323,13 @@ def main() -> None:
         print(
             f"{db}; gunicorn {args.workers} sync workers; {args.clients} clients; {args.cases:,} requests each; "
             f"intake {intake_url}"
-            + (" (worker after)" if args.worker_after else " (worker beside)" if in_worker else "")
+            + (
+                " (worker after)"
+                if args.worker_after
+                else " (worker beside" + (", idle policy)" if args.worker_idle else ")")
+                if in_worker
+                else ""
+            )
         )
         run_clients(200, args.clients, bare_request)  # warm up both paths
         run_clients(200, args.clients, api_request)
