@@ -1078,7 +1078,7 @@ def _file_rows(filings: list[_Filing]) -> int:
         if f.prepared.notice is not None:
             notices += _notice_rows(f.prepared.case, f.prepared.notice)
         f.case_id = f.prepared.case.pk
-    db.insert(notices)  # the inbox rows of the whole batch in one statement per 100
+    db.insert(notices)  # the whole batch's inbox rows together
     for f in filings:
         f.sub.status = Submission.Status.FILED if f.case_id else Submission.Status.REFUSED
         f.sub.case_id, f.sub.filed_at = f.case_id, now

@@ -15,23 +15,11 @@ from shanzhi.notifications.gateways import GatewayError, gateway_for
 from shanzhi.notifications.models import Notification, OutboundMessage
 
 
-def notification_send(
-    *,
-    recipients: Iterable,
-    title: str | Text,
-    body: str | Text = "",
-    url: str = "",
-    level: str = Notification.Level.INFO,
-    kind: str = "",
-    topic: str = "",
-    channels: Iterable[str] = (),
-) -> list[Notification]:
-    """Put a message in each recipient's inbox; deliver it through the gateways of `channels`
-    in the background once the surrounding transaction commits. A `Text` title is shown in
-    each reader's language."""
-    created = notification_rows(
-        recipients=recipients, title=title, body=body, url=url, level=level, kind=kind, topic=topic
-    )
+def notification_send(*, channels: Iterable[str] = (), **message) -> list[Notification]:
+    """Put a message (`notification_rows`' arguments) in each recipient's inbox; deliver it
+    through the gateways of `channels` in the background once the surrounding transaction
+    commits. A `Text` title is shown in each reader's language."""
+    created = notification_rows(**message)
     db.insert(created)
     channels = list(channels)
     for n in created if channels else ():
