@@ -4,7 +4,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.cases.models import CLOSED_STATES, Case, Category
-from shanzhi.core.filtersets import BooleanFilter
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Department, Grid
 
@@ -18,8 +17,8 @@ class CaseFilterSet(ScopedFilterSet):
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("handling department"))
     community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))
     grid = django_filters.ModelChoiceFilter(queryset=Grid.objects.all(), label=_("grid"))
-    open = BooleanFilter(method="filter_open", label=_("open"))
-    overdue = BooleanFilter(method="filter_overdue", label=_("overdue"))
+    open = django_filters.BooleanFilter(method="filter_open", label=_("open"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
     received_after = django_filters.DateFilter(
         field_name="received_at", lookup_expr="date__gte", label=_("received from")
     )

@@ -222,15 +222,19 @@ def public_events(case: Case):
     return case.events.filter(is_public=True).exclude(action__in=PRIVATE_ACTIONS)
 
 
+def case_by_code(code: str) -> Case | None:
+    """The case with this tracking code (as typed: spaces and case do not matter), or None."""
+    return Case.objects.filter(code=code.strip().upper()).select_related("category__parent", "merged_into").first()
+
+
 def public_case(code: str) -> Case | None:
     """The case a tracking code names, for its public page: a case, or — while the queued
     intake has not filed it (or could not: the desk then enters it) — its submission as an
     unsaved case (received, no steps)."""
-    code = code.strip().upper()
-    case = Case.objects.filter(code=code).select_related("category__parent", "merged_into").first()
+    case = case_by_code(code)
     if case is not None:
         return case
-    sub = Submission.objects.filter(code=code).select_related("case").first()
+    sub = Submission.objects.filter(code=code.strip().upper()).select_related("case").first()
     if sub is None:
         return None
     if sub.case_id:  # filed under another code (its key had made a case already)

@@ -17,15 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views import generic
 
 from shanzhi.cases import conf, filtersets, forms, router, selectors, services, workflow
-from shanzhi.cases.models import (
-    HANDLED_STATES,
-    Case,
-    CaseAttachment,
-    CaseEvent,
-    Category,
-    KeywordRule,
-    RoutingModel,
-)
+from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, CaseEvent, Category, KeywordRule, RoutingModel
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
 from shanzhi.core.params import expected_version, year_param
@@ -693,7 +685,7 @@ class RoutingModelsView(ScopedMixin, generic.TemplateView):
 
 
 def _public_case(code: str) -> Case:
-    case = Case.objects.filter(code=code.strip().upper()).select_related("category__parent", "merged_into").first()
+    case = selectors.case_by_code(code)
     if case is None:
         raise Http404(_("No case with this tracking code."))
     return case

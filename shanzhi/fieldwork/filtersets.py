@@ -2,7 +2,6 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from shanzhi.core.filtersets import BooleanFilter
 from shanzhi.fieldwork.models import Dispute, Finding, Hazard, Incident, Patrol, PatrolPlan, Wish
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Grid
@@ -10,7 +9,9 @@ from shanzhi.orgs.models import Community, Grid
 
 class WishFilterSet(ScopedFilterSet):
     community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))
-    flagged = BooleanFilter(field_name="flagged_at", lookup_expr="isnull", exclude=True, label=_("near deadline"))
+    flagged = django_filters.BooleanFilter(
+        field_name="flagged_at", lookup_expr="isnull", exclude=True, label=_("near deadline")
+    )
 
     class Meta:
         model = Wish

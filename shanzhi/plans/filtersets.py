@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from shanzhi.core.filtersets import BooleanFilter, FilterSet
+from shanzhi.core.filtersets import FilterSet
 from shanzhi.orgs.models import Department
 from shanzhi.plans.models import Indicator, Plan, PlanNode, ProgressReport, Status, SupervisionNotice
 
@@ -23,7 +23,9 @@ class PlanNodeFilterSet(FilterSet):
     )
     unit = IdFilter(queryset=Department.objects.all(), label=_("unit"), method="filter_unit")
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("status"))
-    supervised = BooleanFilter(field_name="lead_unit", lookup_expr="isnull", exclude=True, label=_("supervised"))
+    supervised = django_filters.BooleanFilter(
+        field_name="lead_unit", lookup_expr="isnull", exclude=True, label=_("supervised")
+    )
 
     class Meta:
         model = PlanNode
@@ -52,7 +54,7 @@ class PlanNodeFilterSet(FilterSet):
 class ProgressReportFilterSet(FilterSet):
     unit = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("unit"))
     period = django_filters.DateFilter(label=_("month"))
-    is_late = BooleanFilter(label=_("late"))
+    is_late = django_filters.BooleanFilter(label=_("late"))
 
     class Meta:
         model = ProgressReport

@@ -3,7 +3,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.core.filtersets import BooleanFilter, FilterSet
+from shanzhi.core.filtersets import FilterSet
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Department
 from shanzhi.projects.conf import get_setting
@@ -13,7 +13,7 @@ from shanzhi.projects.models import Blocker, Lead, Parcel, Project, ProjectMonth
 class ProjectFilterSet(ScopedFilterSet):
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("responsible department"))
     community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))
-    behind = BooleanFilter(method="filter_behind", label=_("behind plan"))
+    behind = django_filters.BooleanFilter(method="filter_behind", label=_("behind plan"))
 
     class Meta:
         model = Project
@@ -43,7 +43,7 @@ class BlockerFilterSet(FilterSet):
 
 
 class LeadFilterSet(FilterSet):
-    stale = BooleanFilter(method="filter_stale", label=_("without recent activity"))
+    stale = django_filters.BooleanFilter(method="filter_stale", label=_("without recent activity"))
 
     class Meta:
         model = Lead

@@ -262,7 +262,7 @@ class PublicCaseViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.PublicRateSerializer, responses={200: s.PublicCaseSerializer})
     @action(detail=True, methods=["post"])
     def rate(self, request, code=None):
-        case = Case.objects.filter(code=code.upper()).first()
+        case = selectors.case_by_code(code)
         if case is None:
             return Response({"detail": _("No case with this tracking code.")}, status=404)
         ser = s.PublicRateSerializer(data=request.data)
