@@ -1006,6 +1006,10 @@ def _file_plans(subs: list[Submission]) -> list[_Filing]:
                     break
                 except ValidationError as exc:
                     filing.error = "; ".join(exc.messages)
+                except Exception as exc:  # a bug one input trips must not hold up the queue behind it
+                    logger.exception("submission %s could not be prepared; kept as refused", sub.code)
+                    filing.error = f"{type(exc).__name__}: {exc}"
+                    break
             if filing.prepared is not None and attempt is not related:
                 logger.warning("submission %s filed without %s: %s", sub.code, ", ".join(related), filing.error)
                 filing.error = ""

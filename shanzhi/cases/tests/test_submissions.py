@@ -224,6 +224,29 @@ def test_a_submission_that_cannot_be_filed_is_kept_with_the_reason(org, monkeypa
     assert not Case.objects.exists()
 
 
+def test_an_error_filing_one_submission_does_not_stop_the_queue(org, monkeypatch, caplog):
+    """A bug that one input trips (not a validation error) keeps that submission as refused,
+    logged with its trace; the rest of the batch is filed and the queue moves on."""
+    make_categories(org)
+    c = token_client(org.users["community"])
+    codes = [c.post(URL, {**BODY, "description": f"垃圾{i}"}, format="json").json()["code"] for i in range(3)]
+    real = services._case_prepare
+
+    def flaky(**kw):
+        if kw["description"] == "垃圾1":
+            raise ZeroDivisionError("division by zero")
+        return real(**kw)
+
+    monkeypatch.setattr(services, "_case_prepare", flaky)
+    assert services.cases_file_submissions() == 3
+    subs = {s.code: s for s in Submission.objects.all()}
+    assert [subs[code].status for code in codes] == ["filed", "refused", "filed"]
+    assert "ZeroDivisionError" in subs[codes[1]].error
+    assert subs[codes[1]].data["description"] == "垃圾1"  # what was accepted is still here
+    assert Case.objects.count() == 2
+    assert "could not be prepared" in caplog.text
+
+
 def test_two_workers_file_each_submission_once(org):
     make_categories(org)
     c = token_client(org.users["community"])
