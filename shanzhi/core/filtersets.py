@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.rest_framework.filterset import FILTER_FOR_DBFIELD_DEFAULTS as API_FILTER_DEFAULTS
+from django_filters.rest_framework.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 # What a yes/no filter reads (case-insensitive); "" and "unknown" mean any.
 _YES_NO = frozenset({"", "true", "false", "1", "0", "unknown"})
@@ -27,23 +25,16 @@ class StrictNullBooleanField(forms.NullBooleanField):
         return super().to_python(value.strip().lower() if isinstance(value, str) else value)
 
 
-class BooleanFilter(django_filters.BooleanFilter):
-    """The yes/no filter of every filter set (declared ones too): refuses what it cannot read."""
-
-    field_class = StrictNullBooleanField
-
-
-def with_strict_booleans(defaults: dict) -> dict:
-    """A filter set's FILTER_DEFAULTS with model booleans filtered by `BooleanFilter`."""
-    return {**defaults, models.BooleanField: {"filter_class": BooleanFilter}}
-
-
 class FilterSet(django_filters.FilterSet):
     """Filters read as filters: a yes/no filter left empty means any (Django's widget says
     "Unknown") and refuses a value it cannot read, and a date is picked from a calendar, not
     typed."""
 
-    FILTER_DEFAULTS = with_strict_booleans(FILTER_FOR_DBFIELD_DEFAULTS)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.filters.values():  # (this instance's copies): declared or built from fields
+            if isinstance(f, django_filters.BooleanFilter):
+                f.field_class = StrictNullBooleanField
 
     @property
     def form(self) -> forms.Form:
@@ -62,7 +53,7 @@ class ApiFilterSet(FilterSet):
     """The filter set the API builds from a viewset's `filterset_fields`: django-filter's API
     defaults (ISO 8601 date-times), yes/no filters that refuse what they cannot read (400)."""
 
-    FILTER_DEFAULTS = with_strict_booleans(API_FILTER_DEFAULTS)
+    FILTER_DEFAULTS = FILTER_FOR_DBFIELD_DEFAULTS
 
 
 class FilterBackend(DjangoFilterBackend):
