@@ -401,3 +401,12 @@ def test_a_retry_outside_any_transaction_is_answered_too(org):
     )
     assert (created, created_again, again.pk) == (True, False, first.pk)
     assert Submission.objects.count() == 1
+
+
+def test_every_field_the_queued_intake_takes_is_kept_for_filing():
+    """A field added to the intake serializer but not to what `case_submit` stores would be
+    accepted and then dropped without a word."""
+    from shanzhi.cases.api.serializers import SubmissionCreateSerializer
+
+    taken = set(SubmissionCreateSerializer().fields) - {"idempotency_key"}
+    assert taken == set(services.SUBMISSION_FIELDS) | set(services.SUBMISSION_RELATED)
