@@ -414,6 +414,7 @@ def _case_prepare(
     leader=None,
     received_at: datetime.datetime | None = None,
     route_now: bool = False,
+    code: str | None = None,
 ) -> _Prepared:
     # What people typed, without invisible control characters (no XML feed or .xlsx export
     # could carry them).
@@ -480,7 +481,7 @@ def _case_prepare(
         priority = _default_priority(category, kind)
 
     case = Case(
-        code=new_code(now),
+        code=code or new_code(now),
         kind=kind,
         source=source,
         title=(title or description[:40]).strip()[:200],
@@ -963,7 +964,8 @@ def cases_file_submissions(*, batch: int = FILE_BATCH, limit: int | None = None)
     return done
 
 
-def _file_plans(subs: list[Submission]) -> list[_Filing]:
+def _file_plans(subs: list[Submission], *, code: str | None = None) -> list[_Filing]:
+    """Each submission's case built (`_Prepared`) under the submission's code, or `code`."""
     from shanzhi.accounts.models import User
     from shanzhi.orgs.models import Enterprise
 
@@ -1001,8 +1003,8 @@ def _file_plans(subs: list[Submission]) -> list[_Filing]:
                         idempotency_key=sub.idempotency_key,
                         received_at=sub.received_at,
                         route_now=True,
+                        code=code or sub.code,
                     )
-                    filing.prepared.case.code = sub.code
                     break
                 except ValidationError as exc:
                     filing.error = "; ".join(exc.messages)
@@ -1050,8 +1052,8 @@ def _file_write(filings: list[_Filing]) -> int:
                 (filing,) = _file_plans([sub])
                 if filing.case_id is not None or filing.prepared is None:
                     continue
-                if attempt == 0:
-                    filing.prepared.case.code = new_code(sub.received_at)  # its code was drawn twice
+                if attempt == 0:  # its code was drawn twice: a new one
+                    (filing,) = _file_plans([sub], code=new_code(sub.received_at))
                 else:
                     filing.prepared, filing.error = None, str(exc)
     return done

@@ -260,6 +260,24 @@ def test_two_workers_file_each_submission_once(org):
         assert list(case.events.values_list("action", flat=True)) == ["create", "dispatch"]
 
 
+def test_the_audit_of_a_filed_case_names_the_code_it_was_filed_under(org):
+    """The creation's audit row (its snapshot and the object's name) carries the tracking code
+    the submission was given, the case's code."""
+    from django.contrib.contenttypes.models import ContentType
+
+    make_categories(org)
+    code = token_client(org.users["community"]).post(URL, BODY, format="json").json()["code"]
+    services.cases_file_submissions()
+    case = Case.objects.get(code=code)
+    audit = AuditEvent.objects.get(
+        content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk), action="create"
+    )
+    assert audit.changes["code"] == code
+    assert audit.object_repr.startswith(code)
+    notices = Notification.objects.filter(topic=f"case:{case.pk}")
+    assert notices and {n.title.params["c"] for n in notices} == {code}  # the department's inbox
+
+
 def test_batches_write_a_fixed_number_of_statements(org):
     """Filing a batch costs statements per batch, not per case: its inbox notices too."""
     make_categories(org)
@@ -386,6 +404,11 @@ def test_a_code_already_taken_by_a_case_is_filed_under_a_new_one(org):
     assert moved.pk != taken.pk and moved.code != codes[1] and moved.description == "垃圾1"
     assert c.get(f"{URL}{codes[1]}/").json()["case_code"] == moved.code
     assert Case.objects.count() == 4
+    # Its audit and its department's notice name it by its new code.
+    audit = AuditEvent.objects.get(object_id=str(moved.pk), object_repr__startswith=moved.code, action="create")
+    assert audit.changes["code"] == moved.code
+    (notice,) = {n.title.params["c"] for n in Notification.objects.filter(topic=f"case:{moved.pk}")}
+    assert notice == moved.code
 
 
 @pytest.mark.django_db(transaction=True)
