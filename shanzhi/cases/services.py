@@ -1023,6 +1023,43 @@ class _Taken(Exception):
     """Another worker filed part of the batch first."""
 
 
+class _Stale(Exception):
+    """Another writer took the case keys reserved for the batch."""
+
+
+@dataclasses.dataclass
+class _FileRows:
+    """A batch's rows, converted for writing (`db.prepare`); the cases carry reserved keys."""
+
+    cases: list[Case]
+    prepared: list  # of db.Prepared: cases, timeline, audit, notices
+
+
+def _file_prepare(filings: list[_Filing]) -> _FileRows:
+    """Everything the batch writes, built and converted before its write transaction (on SQLite
+    the whole database's write lock: the web processes wait for it, so it holds only the
+    statements). The cases get keys reserved now (again, if called again), so their timeline,
+    audit and notices are complete too."""
+    new = [f for f in filings if f.prepared is not None and f.case_id is None]
+    cases = [f.prepared.case for f in new]
+    for f in new:
+        f.prepared.case.pk = None
+        for event in f.prepared.events:
+            event.case = f.prepared.case  # its key read again when prepared (Django keeps one set)
+    for case, pk in zip(cases, db.reserve_keys(Case, len(cases)) if cases else (), strict=True):
+        case.pk = pk
+    prepared = [db.prepare(cases)]  # (sets created_at and updated_at, which the audit records)
+    events, audits, notices = [], [], []
+    for f in new:
+        _fill_ids(f.prepared)
+        events += f.prepared.events
+        audits += f.prepared.audits
+        if f.prepared.notice is not None:
+            notices += _notice_rows(f.prepared.case, f.prepared.notice)
+    prepared += [db.prepare(events), db.prepare(audits), db.prepare(notices)]  # the batch's inbox rows together
+    return _FileRows(cases=cases, prepared=prepared)
+
+
 def _file_write(filings: list[_Filing]) -> int:
     """One transaction for the batch. If it fails on a unique index (a case filed meanwhile
     through the other intake with the same key; a code drawn twice), each submission is written
@@ -1030,8 +1067,15 @@ def _file_write(filings: list[_Filing]) -> int:
     if not filings:
         return 0
     try:
-        with transaction.atomic():
-            return _file_rows(filings)
+        for _attempt in range(2):
+            rows = _file_prepare(filings)
+            try:
+                with transaction.atomic():
+                    return _file_rows(filings, rows)
+            except _Stale:  # a case made meanwhile took a reserved key
+                pass
+        with transaction.atomic():  # at last built under the write lock, where none is taken
+            return _file_rows(filings, None)
     except _Taken:
         return 0
     except IntegrityError:
@@ -1044,7 +1088,7 @@ def _file_write(filings: list[_Filing]) -> int:
         for attempt in range(3):
             try:
                 with transaction.atomic():
-                    done += _file_rows([filing])
+                    done += _file_rows([filing], None)
                 break
             except _Taken:
                 break
@@ -1059,7 +1103,9 @@ def _file_write(filings: list[_Filing]) -> int:
     return done
 
 
-def _file_rows(filings: list[_Filing]) -> int:
+def _file_rows(filings: list[_Filing], rows: _FileRows | None) -> int:
+    """The batch's statements, inside its transaction; `rows` built before it (checked: are
+    its reserved keys still free?), or None to build them now."""
     now = timezone.now()
     subs = [f.sub for f in filings]
     # Take the batch first: on SQLite this makes the transaction the writer, so a second worker
@@ -1069,22 +1115,15 @@ def _file_rows(filings: list[_Filing]) -> int:
     )
     if taken != len(subs):
         raise _Taken
+    if rows is None:
+        rows = _file_prepare(filings)
+    elif not db.keys_free(Case, [c.pk for c in rows.cases]):
+        raise _Stale
+    for prepared in rows.prepared:
+        db.write(prepared)
     new = [f for f in filings if f.prepared is not None and f.case_id is None]
-    cases = [f.prepared.case for f in new]
-    db.insert(cases)
-    events, audits = [], []
     for f in new:
-        _fill_ids(f.prepared)
-        events += f.prepared.events
-        audits += f.prepared.audits
-    db.insert(events)
-    db.insert(audits)
-    notices = []
-    for f in new:
-        if f.prepared.notice is not None:
-            notices += _notice_rows(f.prepared.case, f.prepared.notice)
         f.case_id = f.prepared.case.pk
-    db.insert(notices)  # the whole batch's inbox rows together
     for f in filings:
         f.sub.status = Submission.Status.FILED if f.case_id else Submission.Status.REFUSED
         f.sub.case_id, f.sub.filed_at = f.case_id, now

@@ -18,7 +18,9 @@ called here too.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import time
 from collections.abc import Sequence
 
 from django.db import connections, models, router
@@ -84,18 +86,22 @@ def _read_as_is(field) -> bool:
     return pre is models.Field.pre_save
 
 
-def _plan(model: type[models.Model], connection, rows: int) -> tuple[str, list]:
-    key = (model, connection.alias, connection.vendor, rows)
+def _plan(model: type[models.Model], connection, rows: int, keys: bool = False) -> tuple[str, list]:
+    """The INSERT of `rows` rows and its fields' converters. `keys`: the rows carry their
+    primary keys (`reserve_keys`) as the first column."""
+    key = (model, connection.alias, connection.vendor, rows, keys)
     plan = _plans.get(key)
     if plan is None:
         meta = model._meta
         fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
         qn = connection.ops.quote_name
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = (
-            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES {', '.join([one] * rows)} RETURNING {qn(meta.pk.column)}"
-        )
+        columns = [f.column for f in fields]
+        if keys:
+            columns.insert(0, meta.pk.column)
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        sql = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES {', '.join([one] * rows)}"
+        if not keys:
+            sql += f" RETURNING {qn(meta.pk.column)}"
         plain = [
             (f, f.attname if _read_as_is(f) else None, _plain(f, connection), _aware(f, connection)) for f in fields
         ]
@@ -106,8 +112,27 @@ def _plan(model: type[models.Model], connection, rows: int) -> tuple[str, list]:
 def insert(objs: Sequence[models.Model], *, using: str | None = None) -> None:
     """INSERT new instances of one model and set their primary keys: `BATCH` rows a statement,
     or on PostgreSQL, from `COPY_MIN` rows, by COPY."""
+    write(prepare(objs, using=using))
+
+
+@dataclasses.dataclass
+class Prepared:
+    """New rows of one model with their values converted (`prepare`), to be written by `write`."""
+
+    model: type[models.Model]
+    objs: Sequence[models.Model]
+    using: str
+    rows: list[list] | None  # None: saved one by one, the ORM's way (signals, inheritance)
+    keys: bool = False  # the rows carry their primary keys
+
+
+def prepare(objs: Sequence[models.Model], *, using: str | None = None) -> Prepared | None:
+    """Convert the rows `insert` writes, without writing them, so that a writer can do this work
+    before its write transaction (on SQLite, the database's one write lock). The instances are
+    new: either all without a primary key, or all with one from `reserve_keys`. Reading them
+    runs `pre_save` (auto_now columns are set now). None for no rows."""
     if not objs:
-        return
+        return None
     model = type(objs[0])
     meta = model._meta
     using = using or router.db_for_write(model)
@@ -119,14 +144,73 @@ def insert(objs: Sequence[models.Model], *, using: str | None = None) -> None:
         or post_save.has_listeners(model)
         or not connection.features.can_return_rows_from_bulk_insert
     ):
-        for obj in objs:
-            obj.save(force_insert=True, using=using)
+        return Prepared(model, objs, using, None)
+    keys = objs[0].pk is not None
+    _sql, fields = _plan(model, connection, 1)
+    rows = _values(model, objs, fields, connection, keys)
+    if keys:
+        rows = [[obj.pk, *row] for obj, row in zip(objs, rows, strict=True)]
+    return Prepared(model, objs, using, rows, keys)
+
+
+def write(prepared: Prepared | None) -> None:
+    """Write rows converted by `prepare` and set their primary keys."""
+    if prepared is None:
         return
+    if prepared.rows is None:
+        for obj in prepared.objs:
+            obj.save(force_insert=True, using=prepared.using)
+        return
+    connection = connections[prepared.using]
+    model, objs, rows = prepared.model, prepared.objs, prepared.rows
     if connection.vendor == "postgresql" and len(objs) >= COPY_MIN:
-        _copy(model, objs, connection, using)
+        _copy(model, objs, rows, prepared.keys, connection, prepared.using)
         return
     for start in range(0, len(objs), BATCH):
-        _insert_batch(model, objs[start : start + BATCH], connection, using)
+        _insert_batch(
+            model, objs[start : start + BATCH], rows[start : start + BATCH], prepared.keys, connection, prepared.using
+        )
+
+
+def reserve_keys(model: type[models.Model], count: int, *, using: str | None = None) -> list[int]:
+    """Primary keys for `count` new rows of `model`, known before the rows are written, so that
+    rows pointing at them can be built outside the write transaction. PostgreSQL draws them from
+    the table's sequence: they are the caller's. SQLite gives the next ones after the highest
+    ever used (AUTOINCREMENT never reuses a key): another writer may take them first, so the
+    write transaction checks them with `keys_free` before writing."""
+    meta = model._meta
+    connection = connections[using or router.db_for_write(model)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) AS k FROM generate_series(1, %s) ORDER BY k",
+                [meta.db_table, meta.pk.column, count],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+        if connection.vendor == "sqlite":
+            first = _sqlite_last_key(cursor, meta, connection) + 1
+            return list(range(first, first + count))
+    raise NotImplementedError(f"reserve_keys: {connection.vendor}")
+
+
+def keys_free(model: type[models.Model], keys: Sequence[int], *, using: str | None = None) -> bool:
+    """Whether keys from `reserve_keys` are still free; inside the write transaction (on SQLite,
+    holding the write lock) the answer stands until it ends."""
+    connection = connections[using or router.db_for_write(model)]
+    if connection.vendor != "sqlite" or not keys:
+        return True
+    with connection.cursor() as cursor:
+        return _sqlite_last_key(cursor, model._meta, connection) < min(keys)
+
+
+def _sqlite_last_key(cursor, meta, connection) -> int:
+    qn = connection.ops.quote_name
+    cursor.execute(
+        f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+        f"coalesce((SELECT max({qn(meta.pk.column)}) FROM {qn(meta.db_table)}), 0))",
+        [meta.db_table],
+    )
+    return cursor.fetchone()[0]
 
 
 # PostgreSQL: from this many rows, keys are drawn from the table's sequence in one query and the
@@ -135,43 +219,54 @@ def insert(objs: Sequence[models.Model], *, using: str | None = None) -> None:
 COPY_MIN = 10
 
 
-def _insert_batch(model, objs, connection, using) -> None:
-    sql, fields = _plan(model, connection, len(objs))
+def _insert_batch(model, objs, rows, keys, connection, using) -> None:
+    sql, _fields = _plan(model, connection, len(objs), keys)
     params: list = []
-    for row in _values(model, objs, fields, connection):
+    for row in rows:
         params += row
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = [pk for (pk,) in cursor.fetchall()]
+        ids = [obj.pk for obj in objs] if keys else [pk for (pk,) in cursor.fetchall()]
     _set_keys(objs, ids, using)
 
 
-def _copy(model, objs, connection, using) -> None:
+def _copy(model, objs, rows, keys, connection, using) -> None:
     meta = model._meta
     _sql, fields = _plan(model, connection, 1)
-    rows = _values(model, objs, fields, connection)
     qn = connection.ops.quote_name
     columns = ", ".join(qn(c) for c in (meta.pk.column, *(f.column for f, *_ in fields)))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) AS k FROM generate_series(1, %s) ORDER BY k",
-            [meta.db_table, meta.pk.column, len(objs)],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
+        if keys:
+            ids = [obj.pk for obj in objs]
+        else:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) AS k FROM generate_series(1, %s) ORDER BY k",
+                [meta.db_table, meta.pk.column, len(objs)],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+            rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+        sql = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
+        start = time.monotonic()
         # (The raw cursor's errors are psycopg's own: wrapped, a duplicate key is IntegrityError.)
         with connection.wrap_database_errors:
-            with cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
-                for pk, row in zip(ids, rows, strict=True):
-                    copy.write_row((pk, *row))
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        if connection.queries_logged:  # seen where the ORM's statements are (debug, query counts)
+            connection.queries_log.append(
+                {"sql": f"{sql} -- {len(rows)} rows", "time": f"{time.monotonic() - start:.3f}"}
+            )
     _set_keys(objs, ids, using)
 
 
-def _values(model, objs, fields, connection) -> list[list]:
-    """Each row's column values as the database takes them."""
+def _values(model, objs, fields, connection, keys: bool = False) -> list[list]:
+    """Each row's column values as the database takes them (without the primary key)."""
     rows = []
     for obj in objs:
-        if type(obj) is not model or obj.pk is not None:
-            raise ValueError("insert() takes new instances of one model, without primary keys")
+        if type(obj) is not model or (obj.pk is not None) is not keys or not obj._state.adding:
+            raise ValueError(
+                "insert() takes new instances of one model, all without primary keys or all with reserved ones"
+            )
         derive = getattr(obj, "derive_columns", None)
         if derive is not None:
             derive()

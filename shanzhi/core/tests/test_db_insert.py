@@ -49,19 +49,23 @@ def test_rows_read_back_as_the_orm_wrote_them(org):
 
 def test_many_rows_go_in_batches(org):
     """SQLite: BATCH rows a statement. PostgreSQL: the keys in one query, the rows by COPY
-    (which the captured queries do not show)."""
+    (logged as one statement)."""
     rows = [_audit(org, f"n{i}") for i in range(db.BATCH * 2 + 5)]
     with CaptureQueriesContext(connection) as ctx:
         db.insert(rows)
-    assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert len(ctx.captured_queries) == (2 if connection.vendor == "postgresql" else 3)
+    if connection.vendor == "postgresql":
+        assert ctx.captured_queries[1]["sql"].startswith('COPY "core_auditevent"')
     got = list(AuditEvent.objects.filter(pk__in=[r.pk for r in rows]).order_by("pk").values_list("pk", "note"))
     assert got == [(r.pk, r.note) for r in rows]  # keys in row order
 
 
+@pytest.mark.parametrize("reserved", [False, True], ids=["keys-returned", "keys-reserved"])
 @pytest.mark.parametrize("n", [1, db.COPY_MIN - 1, db.COPY_MIN, db.BATCH + 1])
-def test_every_column_as_bulk_create_writes_it(org, n):
+def test_every_column_as_bulk_create_writes_it(org, n, reserved):
     """Cases, the widest rows (JSON, system texts, dates, floats, nullable keys), whichever way
-    they go: the same columns as the ORM's bulk_create writes."""
+    they go, with their keys drawn by the database or reserved before: the same columns as the
+    ORM's bulk_create writes."""
     from shanzhi.cases.models import Case
 
     now = timezone.now()
@@ -86,7 +90,15 @@ def test_every_column_as_bulk_create_writes_it(org, n):
         ]
 
     mine, theirs = cases("M"), cases("T")
-    db.insert(mine)
+    if reserved:
+        keys = db.reserve_keys(Case, n)
+        for case, pk in zip(mine, keys, strict=True):
+            case.pk = pk
+        prepared = db.prepare(mine)
+        db.write(prepared)
+        assert [c.pk for c in mine] == keys
+    else:
+        db.insert(mine)
     for c in theirs:
         c.derive_columns()  # as save() does; bulk_create does not
     Case.all_objects.bulk_create(theirs)
@@ -97,6 +109,64 @@ def test_every_column_as_bulk_create_writes_it(org, n):
         got, want = (Case.all_objects.values(*fields).get(pk=o.pk) for o in (a, b))
         assert got == want
     assert [c.pk for c in mine] == sorted(c.pk for c in mine)
+
+
+def _case(org, code):
+    from shanzhi.cases.models import Case
+
+    now = timezone.now()
+    return Case(code=code, title="t", description="d", received_at=now, deadline=now, created_by=org.users["admin"])
+
+
+def test_prepared_rows_are_written_later_without_converting_again(org):
+    """`prepare` converts without a query (a writer does it before its write transaction);
+    `write` then only sends the statement."""
+    rows = [_audit(org, f"p{i}") for i in range(3)]
+    with CaptureQueriesContext(connection) as ctx:
+        prepared = db.prepare(rows)
+    assert ctx.captured_queries == [] and all(r.pk is None for r in rows)
+    rows[0].note = "changed after prepare"  # not read again
+    with CaptureQueriesContext(connection) as ctx:
+        db.write(prepared)
+    assert len(ctx.captured_queries) == 1
+    assert AuditEvent.objects.get(pk=rows[0].pk).note == "p0"
+    assert db.prepare([]) is None
+    db.write(None)  # nothing to write
+
+
+def test_reserved_keys_taken_by_another_writer_are_seen_as_taken(org):
+    """SQLite reserves the next keys, which another writer may take before the write
+    transaction: `keys_free` says so. PostgreSQL draws them from the sequence: no one else
+    gets them."""
+    from shanzhi.cases.models import Case
+
+    keys = db.reserve_keys(Case, 3)
+    assert keys == list(range(keys[0], keys[0] + 3))
+    assert db.keys_free(Case, keys)
+    other = _case(org, "OTHER0001")
+    db.insert([other])
+    if connection.vendor == "sqlite":
+        assert other.pk == keys[0]
+        assert not db.keys_free(Case, keys)
+    else:
+        assert other.pk not in keys
+        assert db.keys_free(Case, keys)
+    again = db.reserve_keys(Case, 2)
+    assert min(again) > max(other.pk, *keys[:1]) and db.keys_free(Case, again)
+
+
+def test_reserved_keys_never_reuse_a_deleted_rows_key(org):
+    """A key once used is never reserved again, even after its row is gone (audit rows and
+    links name objects by key)."""
+    from shanzhi.cases.models import Submission
+
+    sub = Submission(
+        code="GONE00001", received_at=timezone.now(), submitted_by=org.users["admin"], source="api", data={}
+    )
+    db.insert([sub])
+    Submission.objects.filter(pk=sub.pk).delete()
+    (key,) = db.reserve_keys(Submission, 1)
+    assert key > sub.pk
 
 
 def test_a_duplicate_key_in_a_copied_batch_is_an_integrity_error(org):
@@ -147,6 +217,10 @@ def test_refuses_saved_or_mixed_instances(org):
         db.insert([saved])
     with pytest.raises(ValueError):
         db.insert([_audit(org, "b"), CalendarOverride(date=datetime.date(2031, 1, 1), is_workday=False)])
+    keyed, unkeyed = _audit(org, "c"), _audit(org, "d")
+    keyed.pk = 10**9
+    with pytest.raises(ValueError):
+        db.insert([keyed, unkeyed])  # all with reserved keys, or none
 
 
 def test_constraint_errors_surface_and_roll_back(org):
