@@ -561,6 +561,7 @@ class CaseEvent(models.Model):
         "level": pgettext_lazy("case event data", "escalation level"),
         "lead": pgettext_lazy("case event data", "lead department"),
         "departments": pgettext_lazy("case event data", "summoned departments"),
+        "handled_before": pgettext_lazy("case event data", "handled before by"),
         "score": pgettext_lazy("case event data", "score"),
         "contacted": pgettext_lazy("case event data", "contacted"),
         "resolved": pgettext_lazy("case event data", "resolved"),

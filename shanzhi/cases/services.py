@@ -1660,6 +1660,12 @@ def _whistle(case: Case, *, actor, params: dict, now, data: dict, setf) -> list[
     depts = [d for d in depts if d.pk != lead.pk]
     if not depts:
         raise ValidationError({"departments": _("Summon at least one department besides the lead.")})
+    # The department handling the case, if the lead is another, stays in it as summoned (it
+    # keeps sight of the case; the timeline says who handled it before).
+    before = case.department
+    if before is not None and before.kind != "dispatch" and before.pk != lead.pk:
+        depts = list({d.pk: d for d in [*depts, before]}.values())
+        data["handled_before"] = before.name
     # One lead: an earlier lead that is not this whistle's lead becomes an ordinary summoned
     # department (its arrival and report stay). Departments already summoned keep their rows.
     who = actor if getattr(actor, "pk", None) else None

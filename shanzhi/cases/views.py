@@ -278,6 +278,9 @@ class CaseDetail(ObjectDetailView):
         ctx["rateable_summons"] = services.rateable_summons(case, user) if ctx["can_rate_department"] else []
         ctx["needs_department"] = {"dispatch", "reassign"}
         ctx["departments"] = Department.objects.exclude(kind=Department.Kind.DISPATCH)
+        # A whistle's lead: the department handling the case, if any (else it must be chosen).
+        handling = case.department
+        ctx["whistle_lead"] = handling.pk if handling and handling.kind != Department.Kind.DISPATCH else None
         # Reassigning to the department that has the case is refused: it is not offered.
         ctx["reassign_departments"] = ctx["departments"].exclude(pk=case.department_id or 0)
         ctx["cancel_reasons"] = list(workflow.CANCEL_REASONS.items())

@@ -127,6 +127,43 @@ def test_a_second_whistle_leaves_one_lead_and_tells_only_the_new_departments(org
     assert summons_table.count('class="badge bg-blue-lt"') == 1
 
 
+def test_a_whistle_with_another_lead_keeps_the_handling_department_in_it(org):
+    """A whistle whose lead was not the department handling the case took the case from that
+    department silently: no longer summoned, it lost sight of the case, and the timeline did
+    not say the handling department changed."""
+    d = org.departments
+    d["water"] = Department.objects.create(code="water", name="水务所")
+    case = make_case(org)  # dispatched to urban
+    assert case.department_id == d["urban"].pk
+    case = services.case_whistle(case=case, actor=org.users["grid"], lead=d["health"], departments=[d["water"]])
+    assert case.department_id == d["health"].pk
+    summoned = dict(case.summons.values_list("department__code", "is_lead"))
+    assert summoned == {"health": True, "water": False, "urban": False}  # urban still part of it
+    assert Case.objects.restrict(org.users["dept"]).filter(pk=case.pk).exists()  # urban still sees it
+    event = case.events.get(action="whistle")
+    assert event.data["handled_before"] == d["urban"].name
+    with translation.override("zh-hans"):
+        assert ("原承办部门", d["urban"].name) in event.data_items
+
+
+def test_the_whistle_form_proposes_the_handling_department_as_lead(org):
+    """The lead's list started at the first department of all, so a whistle sent as it stood
+    moved the case to it."""
+    case = make_case(org)
+    page = _client(org.users["grid"]).get(case.get_absolute_url()).content.decode()
+    form = page[page.index('id="whistle-lead"') : page.index("</select>", page.index('id="whistle-lead"'))]
+    selected = re.findall(r'<option value="(\d+)" selected>', form)
+    assert selected == [str(org.departments["urban"].pk)]
+    # At the desk (no handling department yet) the lead must be chosen.
+    waiting = services.case_transition(
+        case=make_case(org, department_key=None), action="accept", actor=org.users["admin"]
+    )
+    assert waiting.status == "accepted" and waiting.department.kind == "dispatch"
+    page = _client(org.users["admin"]).get(waiting.get_absolute_url()).content.decode()
+    form = page[page.index('id="whistle-lead"') : page.index("</select>", page.index('id="whistle-lead"'))]
+    assert "required" in form and '<option value="" selected' in form
+
+
 # 3 ------------------------------------------------------------------------ merge
 
 
