@@ -126,8 +126,9 @@ class DeskFilterSet(ScopedFilterSet):
         fields = ["status", "source", "category", "community", "outside_grids"]
 
     def filter_outside_grids(self, qs, name, value):
-        # No grid: the point lies outside every grid, or the case came without a point.
-        return qs.filter(grid__isnull=value == "true") if value in ("true", "false") else qs
+        # A point in no grid (a case without a point is not outside: it has none).
+        outside = Q(grid__isnull=True, longitude__isnull=False)
+        return {"true": qs.filter(outside), "false": qs.exclude(outside)}.get(value, qs)
 
     def filter_category(self, qs, name, value):
         # At the desk the category is often only the router's suggestion: match either.
@@ -799,7 +800,11 @@ class PublicCaseView(generic.TemplateView):
 
 class PublicRateView(generic.View):
     scope_exempt = "The reporter rates the result with the tracking code; once only."
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request, code):
+        # A reload of the address a refused rating was shown at: the case's page.
+        return redirect("cases:public_case", code=code)
 
     def post(self, request, code):
         case = _public_case(code)

@@ -182,7 +182,11 @@ class ObjectListView(ScopedMixin, generic.ListView):
         # the model or the view orders it.
         if isinstance(queryset, QuerySet) and not queryset.ordered:
             queryset = queryset.order_by("-pk")
-        return super().paginate_queryset(queryset, page_size)
+        # A number past the end (an old link) shows the last page, one that is not a number
+        # the first: not a 404.
+        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans())
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         self.object_list = self.list_queryset()

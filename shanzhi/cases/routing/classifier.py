@@ -136,6 +136,13 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[s
     }
 
 
+def _readable(term: str) -> bool:
+    """Whether a feature reads as a reason: not a stray Latin letter or pair of them (a
+    character n-gram of Latin text such as "t" or "e ", or a word like "at"), which a reader
+    cannot see a reason in. Chinese characters stay: one can carry the meaning."""
+    return not (term.isascii() and len(term.strip()) < 3)
+
+
 class TextClassifier:
     """Train with :meth:`train`; then :meth:`predict` / :meth:`predict_many`."""
 
@@ -429,7 +436,7 @@ class TextClassifier:
                 # A single-character word is both a word and a char feature: sum them.
                 for term, c in zip(self._vocab[cols], contrib, strict=True):
                     merged[term] = merged.get(term, 0.0) + float(c)
-                terms = sorted(((t, c) for t, c in merged.items() if c > 0), key=lambda tc: -tc[1])
+                terms = sorted(((t, c) for t, c in merged.items() if c > 0 and _readable(t)), key=lambda tc: -tc[1])
                 terms = terms[:5]
             out.append(Prediction(labels[best], float(proba[i, best]), alts, terms))
         return out

@@ -230,3 +230,22 @@ def test_repeated_texts_do_not_make_the_confidence_certain() -> None:
     clf = TextClassifier.train(texts, labels)
     assert clf.temperature > 0.05
     assert clf.predict("有个事情想说一下").confidence < 0.99
+
+
+def test_reason_terms_are_words_a_reader_can_see_not_stray_letters() -> None:
+    """An English message's reason read "关键词：t": character n-grams of Latin text (a letter,
+    a letter and a space) are features, but no reason a person can read. They still count in
+    the score; only the reasons leave them out."""
+    data = {
+        "环境卫生": [*DATA["环境卫生"], "rubbish at the gate", "the street is dirty", "trash not collected"],
+        "道路交通": [*DATA["道路交通"], "traffic light broken", "the road has potholes", "bus stop blocked"],
+    }
+    texts = [t for ts in data.values() for t in ts]
+    model = TextClassifier.train(texts, [lab for lab, ts in data.items() for _ in ts])
+    pred = model.predict("Rubbish piled at the gate for days, the street is dirty")
+    terms = [t for t, _ in pred.reason_terms]
+    assert terms, "there is something to point at"
+    for term in terms:
+        assert not (term.isascii() and len(term.strip()) < 3), terms
+    # Chinese single characters stay: a character can carry the meaning.
+    assert model.predict("垃圾没人清理").reason_terms

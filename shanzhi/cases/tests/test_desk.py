@@ -48,7 +48,13 @@ def cases(org):
     # The router leaves these at the desk: no category, no model to classify the text.
     c["new"] = make_case(org, department_key=None, received_at=_ago(5), description="楼道里的灯坏了好几天")
     c["outside"] = make_case(
-        org, grid_key=None, department_key=None, received_at=_ago(30), description="河边步道有一处塌陷"
+        org,
+        grid_key=None,
+        department_key=None,
+        received_at=_ago(30),
+        description="河边步道有一处塌陷",
+        longitude=113.2,
+        latitude=22.4,
     )
     c["other_community"] = make_case(
         org, grid_key="B1", department_key=None, received_at=_ago(2), description="乙社区市场门口占道经营"
@@ -150,6 +156,23 @@ def test_a_case_the_worker_is_late_with_is_in_the_queue(org, settings, desk_clie
 )
 def test_filters(desk_client, cases, query, expected):
     assert _codes(desk_client.get(f"{DESK_URL}?{query}")) == [cases[k].code for k in expected]
+
+
+def _row(page: str, code: str) -> str:
+    start = page.index(f'data-testid="desk-case-link">{code}<')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_a_case_without_a_map_point_is_not_called_outside_every_grid(org, desk_client, cases):
+    """An address-only case was badged and filtered as "outside every grid"; it has no point to
+    be outside of."""
+    no_point = make_case(org, grid_key=None, department_key=None, address="西苑路口", description="路口红绿灯坏了")
+    page = desk_client.get(DESK_URL).content.decode()
+    assert 'data-testid="desk-no-point"' in _row(page, no_point.code)
+    assert 'data-testid="desk-outside"' not in _row(page, no_point.code)
+    assert 'data-testid="desk-outside"' in _row(page, cases["outside"].code)
+    assert no_point.code not in _codes(desk_client.get(f"{DESK_URL}?outside_grids=true"))
+    assert no_point.code in _codes(desk_client.get(f"{DESK_URL}?outside_grids=false"))
 
 
 def test_filter_by_community_and_category(org, desk_client, cases):

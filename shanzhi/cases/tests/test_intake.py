@@ -170,6 +170,9 @@ def test_public_rating_once_after_handling(org, client):
     case.refresh_from_db()
     assert case.public_rating == 4
     assert client.get("/cases/track/NOPE123/").status_code == 404
+    # A reload of the rating's address (after a refused rating shown there) is the case's page.
+    r = client.get(f"/cases/track/{case.code}/rate/")
+    assert r.status_code == 302 and r["Location"] == f"/cases/track/{case.code}/"
     api = client.get(f"/api/cases/public/{case.code}/").json()
     assert api["public_rating"] == 4 and "reporter_phone" not in api
 

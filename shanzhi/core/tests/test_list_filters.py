@@ -97,3 +97,30 @@ def test_a_yes_no_filter_refuses_what_it_cannot_read(org):
     assert open_case.code in codes and closed.code not in codes
     assert api.get("/api/cases/categories/?is_active=0").status_code == 200
     assert api.get("/api/cases/categories/?is_active=").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["99999", "0", "abc", "-1"])
+def test_a_page_number_out_of_range_shows_a_page_not_a_404(org, page):
+    """`?page=99999` (an old link after rows went) or a mangled number gave Django's 404; a
+    list shows its last page for a number past the end and its first for one it cannot read."""
+    for i in range(3):
+        make_case(org, title=f"第{i}件")
+    c = page_client(org.users["admin"], "en")
+    r = c.get(f"/cases/?page={page}")
+    assert r.status_code == 200
+    assert r.context["page_obj"].number == (1 if page != "99999" else r.context["paginator"].num_pages)
+    assert len(r.context["rows"]) == 3
+
+
+def test_the_add_button_shows_only_to_those_who_may_add(org):
+    """The case list offered every role a 热线登记 (hotline entry) button, besides the generic
+    one: a leader, who may not add cases, got a 403 from it."""
+    from django.urls import reverse
+
+    add = reverse("cases:case_add")
+    leader = page_client(org.users["leader"], "zh-hans").get("/cases/").content.decode()
+    assert add not in leader
+    admin = page_client(org.users["admin"], "zh-hans").get("/cases/").content.decode()
+    actions = re.search(r'<div class="btn-list">(.*?)</div>', admin, re.S).group(1)
+    assert actions.count(f'href="{add}"') == 1  # one button (not 新增 and 热线登记), named for what it records
+    assert "热线登记" in actions

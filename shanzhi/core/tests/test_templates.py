@@ -65,3 +65,14 @@ def test_every_field_label_names_its_control(path):
     finder = _LabelFinder()
     finder.feed(path.read_text(encoding="utf-8"))
     assert not finder.unnamed, f"{path.relative_to(ROOT)}: a .form-label without for= at lines {finder.unnamed}"
+
+
+def test_no_empty_menu_button_for_visitors(client, org):
+    """A visitor's phone-sized page had a ☰ button opening an empty panel (visitors have no
+    menu); staff keep theirs."""
+    from django.test import Client
+
+    assert "navbar-toggler" not in client.get("/cases/submit/").content.decode()
+    staff = Client()
+    staff.force_login(org.users["admin"])
+    assert "navbar-toggler" in staff.get("/cases/").content.decode()
