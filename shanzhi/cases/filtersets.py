@@ -3,7 +3,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.cases.models import CLOSED_STATES, Case, Category
+from shanzhi.cases import selectors
+from shanzhi.cases.models import CLOSED_STATES, Case
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Department, Grid
 
@@ -12,7 +13,7 @@ class CaseFilterSet(ScopedFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Case.Status.choices, label=_("status"))
     kind = django_filters.ChoiceFilter(choices=Case.Kind.choices, label=_("kind"))
     category = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.all(), label=_("category"), method="filter_category"
+        queryset=selectors.categories_as_tree(), label=_("category"), method="filter_category"
     )
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("handling department"))
     community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))

@@ -546,6 +546,7 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
     SYSTEM_LABEL = "system"  # the actor_label of steps the system took (shown in the reader's language)
+    REPORTER_LABEL = "reporter"  # … and of the reporter's own steps (the rating by tracking code)
 
     # Names of the keys services put in `data`, for the timeline (stored as codes).
     DATA_LABELS = {
@@ -576,6 +577,8 @@ class CaseEvent(models.Model):
         """The acting unit as the reader should see it (the system's steps in their language)."""
         if self.actor_label == self.SYSTEM_LABEL:
             return str(pgettext_lazy("case event", "system"))
+        if self.actor_label == self.REPORTER_LABEL:
+            return str(pgettext_lazy("case event", "reporter"))
         return self.actor_label
 
     @property

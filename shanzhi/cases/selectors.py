@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +81,16 @@ AGGREGATES = {
     "completed_counted": Count("id", filter=Q(completed_on_time__isnull=False)),
     "completed_on_time": Count("id", filter=Q(completed_on_time=True)),
 }
+
+
+def categories_as_tree():
+    """Every category, each top-level one followed by its sub-categories (a filter's choices;
+    a sub-category reads "parent / name")."""
+    return (
+        Category.objects.select_related("parent")
+        .alias(top_order=Coalesce("parent__sort_order", "sort_order"), top_code=Coalesce("parent__code", "code"))
+        .order_by("top_order", "top_code", F("parent").asc(nulls_first=True), "sort_order", "code")
+    )
 
 
 def _ratio(a: int, b: int) -> float | None:

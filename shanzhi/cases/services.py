@@ -183,14 +183,16 @@ def _event_row(
     data: dict | None = None,
     is_public: bool = True,
     at: datetime.datetime | None = None,
+    label: str = "",
 ) -> CaseEvent:
-    label = ""
-    if actor is None:
-        label = CaseEvent.SYSTEM_LABEL
-    elif getattr(actor, "department_id", None):
-        label = str(actor.department)
-    elif getattr(actor, "community_id", None):
-        label = str(actor.community)
+    """`label`: the acting unit as shown, if not the actor's (e.g. CaseEvent.REPORTER_LABEL)."""
+    if not label:
+        if actor is None:
+            label = CaseEvent.SYSTEM_LABEL
+        elif getattr(actor, "department_id", None):
+            label = str(actor.department)
+        elif getattr(actor, "community_id", None):
+            label = str(actor.community)
     return CaseEvent(
         case=case,
         at=at or timezone.now(),
@@ -1775,7 +1777,14 @@ def case_rate_public(*, case: Case, rating: int, comment: str = "", actor=None) 
     locked.version = F("version") + 1
     locked.save(update_fields=["public_rating", "public_rating_comment", "rated_at", "version", "updated_at"])
     locked.refresh_from_db()
-    _event(locked, action="rate", actor=actor, note=locked.public_rating_comment, data={"rating": rating})
+    _event(
+        locked,
+        action="rate",
+        actor=actor,
+        label=CaseEvent.REPORTER_LABEL,  # whoever has the tracking code: shown as the reporter
+        note=locked.public_rating_comment,
+        data={"rating": rating},
+    )
     core_services.audit_log(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, changes={"public_rating": rating})
     return locked
 

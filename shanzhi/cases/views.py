@@ -112,7 +112,7 @@ class DeskFilterSet(ScopedFilterSet):
     )
     source = django_filters.ChoiceFilter(choices=Case.Source.choices, label=gettext_lazy("channel"))
     category = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.all(), label=gettext_lazy("category"), method="filter_category"
+        queryset=selectors.categories_as_tree(), label=gettext_lazy("category"), method="filter_category"
     )
     community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=gettext_lazy("community"))
     outside_grids = django_filters.ChoiceFilter(

@@ -265,7 +265,7 @@ class PublicEventSerializer(serializers.Serializer):
     unit = serializers.SerializerMethodField()
 
     def get_unit(self, ev) -> str:
-        return ev.actor_label if ev.actor_label != CaseEvent.SYSTEM_LABEL else ""
+        return ev.actor_display if ev.actor_label != CaseEvent.SYSTEM_LABEL else ""
 
 
 class PublicCaseSerializer(serializers.ModelSerializer):

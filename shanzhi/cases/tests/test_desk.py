@@ -4,6 +4,7 @@ panel, who may open it, and a dispatcher's round trip in Chromium."""
 from __future__ import annotations
 
 import datetime
+import html
 import io
 
 import openpyxl
@@ -173,6 +174,31 @@ def test_a_case_without_a_map_point_is_not_called_outside_every_grid(org, desk_c
     assert 'data-testid="desk-outside"' in _row(page, cases["outside"].code)
     assert no_point.code not in _codes(desk_client.get(f"{DESK_URL}?outside_grids=true"))
     assert no_point.code in _codes(desk_client.get(f"{DESK_URL}?outside_grids=false"))
+
+
+@pytest.mark.parametrize("url", [DESK_URL, "/cases/"])
+def test_category_choices_come_as_a_tree(org, desk_client, cases, url):
+    """The desk's category filter listed top-level categories and sub-categories mixed; each
+    top-level one now comes first, followed by its own."""
+    import re
+
+    from shanzhi.cases.models import Category
+
+    safety = Category.objects.create(code="safety", name="安全生产")  # its code sorts after its own
+    Category.objects.create(code="fire-hazard", name="消防隐患", parent=safety)
+    Category.objects.create(code="a-gas", name="燃气安全", parent=safety)
+    page = desk_client.get(url).content.decode()
+    select = re.search(r'<select name="category"[^>]*>(.*?)</select>', page, re.S).group(1)
+    labels = [html.unescape(x) for x in re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', select)]
+    assert len(labels) > 4
+    tops = [x for x in labels if " / " not in x]
+    assert len(tops) > 1
+    current = None
+    for label in labels:
+        if " / " not in label:
+            current = label
+        else:
+            assert label.split(" / ")[0] == current, labels  # under its own top-level one
 
 
 def test_filter_by_community_and_category(org, desk_client, cases):

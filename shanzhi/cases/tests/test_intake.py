@@ -58,6 +58,19 @@ def test_public_form_submit_strips_photo_metadata(org, client, settings):
     assert Case.objects.count() == 1
 
 
+def test_a_point_outside_the_area_is_accepted_and_the_resident_is_told(org, client):
+    """A tap on the map outside every grid was accepted with the usual thanks only: the resident
+    never learnt the point lay outside the area served. The case is still accepted (the desk
+    places it); the confirmation now says so. A point inside gets no such note."""
+    for lon, outside in (("113.30676", True), ("113.355", False)):
+        r = client.post("/cases/submit/", {"description": f"路面塌陷{lon}", "longitude": lon, "latitude": "22.515"})
+        assert r.status_code == 302
+        page = client.get(r["Location"]).content.decode()
+        assert 'data-testid="submitted"' in page
+        assert ('data-testid="outside-area"' in page) is outside
+    assert Case.objects.count() == 2
+
+
 @pytest.mark.parametrize(
     "upload, message",
     [
@@ -175,6 +188,14 @@ def test_public_rating_once_after_handling(org, client):
     assert r.status_code == 302 and r["Location"] == f"/cases/track/{case.code}/"
     api = client.get(f"/api/cases/public/{case.code}/").json()
     assert api["public_rating"] == 4 and "reporter_phone" not in api
+    # The rating's step names the one who rated: the reporter, not "the system".
+    rated = case.events.get(action="rate")
+    with translation.override("zh-hans"):
+        assert rated.actor_display == "诉求人"
+    with translation.override("en"):
+        assert rated.actor_display == "reporter"
+    page = client.get(f"/cases/track/{case.code}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "· 诉求人" in page and "· reporter" not in page
 
 
 def test_public_tracking_shows_the_channel(org, client):
