@@ -132,6 +132,15 @@ class StaffCaseForm(PublicCaseForm):
         self.fields["department"].queryset = Department.objects.exclude(kind=Department.Kind.DISPATCH)
         self.fields["enterprise"].queryset = Enterprise.objects.restrict(user)
         self.fields["leader"].queryset = selectors.leaders()
+        # Staff record what someone else reports: the public form's words ("your name") do not fit.
+        labels = {
+            "description": _("Problem reported"),
+            "category": _("Category (empty: the system suggests one)"),
+            "reporter_name": _("Caller's or reporter's name"),
+            "reporter_phone": _("Their phone, for the call-back"),
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
         self.order_fields(self.field_order)
 
     def clean(self):

@@ -609,3 +609,12 @@ def test_api_photo_limit_follows_the_setting(org, api_for):
     )
     assert r.status_code == 201, r.content
     assert CaseAttachment.objects.filter(case_id=r.json()["id"]).count() == 4
+
+
+def test_the_hotline_form_speaks_to_staff_not_to_the_resident(org, client_for):
+    """Staff recording a call saw the public form's words: 您要反映什么问题？ 您的姓名（选填）."""
+    page = client_for("admin").get("/cases/new/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "您要反映什么问题" not in page and "您的姓名" not in page
+    assert "反映的问题" in page and "来电人/反映人姓名" in page
+    public = client_for("admin").get("/cases/submit/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "您要反映什么问题" in public  # the resident's form keeps them
