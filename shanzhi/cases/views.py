@@ -563,6 +563,8 @@ class RatesView(ScopedMixin, generic.TemplateView):
         ctx["year"] = self.request.GET.get("year", "")
         ctx["years"] = [d.year for d in Case.objects.restrict(self.request.user).dates("received_at", "year")]
         ctx["dimension_label"] = selectors.DIMENSIONS[dim][1]
+        # The chart compares units: the cases of no unit ("(none)") stay in the table only.
+        rows = [r for r in rows if r.key is not None]
         ctx["chart"] = {
             "labels": [r.label for r in rows],
             "response": [round(r.response * 100, 1) if r.response is not None else None for r in rows],

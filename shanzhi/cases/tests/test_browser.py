@@ -164,6 +164,23 @@ def test_the_desk_fits_a_desktop_screen_so_dispatch_is_in_view(org, page, live_s
     assert button["x"] + button["width"] <= 1280
 
 
+@pytest.mark.parametrize("by", ["department", "grid"])
+def test_the_rates_table_fits_a_desktop_screen(org, page, live_server, by):
+    """The English rates table (twelve columns, their headings on one line each) ran some 340 px
+    past its card at 1366 px: the last rates were out of view."""
+    for key in ("urban", "health"):
+        make_case(org, department_key=key)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    login(page, live_server.url, "t-admin", PW)
+    page.goto(f"{live_server.url}/cases/rates/?by={by}")
+    overflow = page.locator(".table-responsive").first.evaluate("el => el.scrollWidth - el.clientWidth")
+    assert overflow <= 1, f"the rates table scrolls sideways by {overflow} px"
+    assert page.locator("[data-testid=rates-table] th", has_text="On-time completion").is_visible() or (
+        page.locator("[data-testid=rates-table] th", has_text="on-time completion").is_visible()
+    )
+
+
 def test_a_long_title_is_cut_in_the_list_and_whole_in_its_tooltip(org, page, live_server):
     """List cells do not wrap, so one 200-character title made the case list scroll sideways
     by some 900 px at 1280 px."""
