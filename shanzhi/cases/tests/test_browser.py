@@ -164,6 +164,26 @@ def test_the_desk_fits_a_desktop_screen_so_dispatch_is_in_view(org, page, live_s
     assert button["x"] + button["width"] <= 1280
 
 
+def test_on_a_phone_the_desk_shows_each_case_with_its_dispatch_button(org, phone_page, live_server):
+    """On a 390 px phone the desk's table showed two columns: status, deadline and the Dispatch
+    button were about three screens to the right. Now the phone shows the code, the title, the
+    wait and the actions; the rest is on the case's page."""
+    from shanzhi.accounts.models import Role
+    from shanzhi.testing.factories import make_user
+
+    make_categories(org)
+    make_case(org, department_key=None, title="楼道灯坏了好几天请尽快修理", description="楼道灯坏了好几天")
+    make_user("t-desk", Role.DEPT, department=org.departments["dispatch"], password=PW)
+    login(phone_page, live_server.url, "t-desk", PW)
+    phone_page.goto(f"{live_server.url}/cases/desk/")
+    width = phone_page.viewport_size["width"]
+    button = phone_page.locator("[data-testid=desk-dispatch]").first.bounding_box()
+    assert button["x"] + button["width"] <= width, button
+    assert phone_page.get_by_text("楼道灯坏了好几天请尽快修理").first.is_visible()
+    overflow = phone_page.locator(".table-responsive").first.evaluate("el => el.scrollWidth - el.clientWidth")
+    assert overflow <= 1, overflow
+
+
 @pytest.mark.parametrize("by", ["department", "grid"])
 def test_the_rates_table_fits_a_desktop_screen(org, page, live_server, by):
     """The English rates table (twelve columns, their headings on one line each) ran some 340 px
