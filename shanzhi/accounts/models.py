@@ -64,6 +64,13 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
     @property
+    def role_label(self) -> str:
+        """The role as people call it: department staff of the dispatch desk are its dispatchers."""
+        if self.role == Role.DEPT and self.department_id and self.department.kind == "dispatch":
+            return str(_("Dispatcher"))
+        return self.get_role_display()
+
+    @property
     def is_staff_role(self) -> bool:
         return self.role in STAFF_ROLES
 

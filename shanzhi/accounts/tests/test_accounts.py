@@ -165,3 +165,20 @@ def test_my_area_counts_only_the_users_own_area(client_for, org):
     resp = client_for("leader").get(reverse("accounts:home"))
     area = next(p for p in resp.context["panels"] if p["title"] == "我的辖区")
     assert [s[1] for s in area["stats"]][:2] == [2, 4]
+
+
+def test_a_dispatch_desk_member_is_called_a_dispatcher(org, client_for):
+    """The header showed the desk's dispatcher as 部门人员 (department staff), the role's name,
+    where everyone calls them 派单员."""
+    from django.test import Client
+
+    from shanzhi.accounts.models import Role
+    from shanzhi.testing.factories import make_user
+
+    desk = make_user("t-desk", Role.DEPT, department=org.departments["dispatch"])
+    c = Client()
+    c.force_login(desk)
+    page = c.get("/home/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "派单员" in page and "部门人员" not in page
+    dept = client_for("dept").get("/home/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "部门人员" in dept and "派单员" not in dept
