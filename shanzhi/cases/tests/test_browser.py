@@ -214,3 +214,20 @@ def test_a_long_title_is_cut_in_the_list_and_whole_in_its_tooltip(org, page, liv
     assert cell.evaluate("el => el.scrollWidth > el.clientWidth")  # cut, with an ellipsis
     overflow = page.locator(".table-responsive").first.evaluate("el => el.scrollWidth - el.clientWidth")
     assert overflow < 600, overflow
+
+
+def test_changing_the_language_keeps_what_was_typed(org, phone_page, live_server):
+    """Switching the public form to English mid-way reloaded it empty: the resident's text was
+    gone. What was typed now waits for the new page (files cannot)."""
+    make_categories(org)
+    phone_page.goto(f"{live_server.url}/cases/submit/")
+    text = "楼下垃圾堆了三天没人清理，气味很大"
+    phone_page.fill("textarea[name=description]", text)
+    phone_page.fill("input[name=reporter_phone]", "13900001234")
+    with phone_page.expect_navigation():
+        phone_page.select_option("#language-form select", "en")
+    assert phone_page.locator("html").get_attribute("lang") == "en"
+    assert phone_page.input_value("textarea[name=description]") == text
+    assert phone_page.input_value("input[name=reporter_phone]") == "13900001234"
+    phone_page.reload()  # kept once: a later visit starts empty
+    assert phone_page.input_value("textarea[name=description]") == ""
