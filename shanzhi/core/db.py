@@ -239,11 +239,7 @@ def _copy(model, objs, rows, keys, connection, using) -> None:
         if keys:
             ids = [obj.pk for obj in objs]
         else:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) AS k FROM generate_series(1, %s) ORDER BY k",
-                [meta.db_table, meta.pk.column, len(objs)],
-            )
-            ids = [pk for (pk,) in cursor.fetchall()]
+            ids = reserve_keys(model, len(objs), using=using)
             rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
         sql = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
         start = time.monotonic()

@@ -184,7 +184,9 @@ class ObjectListView(ScopedMixin, generic.ListView):
             queryset = queryset.order_by("-pk")
         # A number past the end (an old link) shows the last page, one that is not a number
         # the first: not a 404.
-        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans())
+        paginator = self.get_paginator(
+            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=self.get_allow_empty()
+        )
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
