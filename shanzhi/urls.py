@@ -3,8 +3,6 @@ an app without a urls module (yet) is simply not mounted."""
 
 from importlib.util import find_spec
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.templatetags.static import static as static_url
 from django.urls import include, path
@@ -65,8 +63,8 @@ else:
 
     urlpatterns.append(path("", RootRedirectView.as_view(), name="root"))
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from /media (not even in development): each goes through a
+# view that checks the viewer's scope (core.views.ScopedFileView).
 
 admin.site.site_header = "善治 Shanzhi"
 admin.site.site_title = "善治 Shanzhi"

@@ -29,8 +29,8 @@ from shanzhi.core.views import (
     ObjectDetailView,
     ObjectListView,
     ObjectUpdateView,
+    ScopedFileView,
     ScopedMixin,
-    file_response,
 )
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Department
@@ -578,16 +578,12 @@ class RatesView(ScopedMixin, generic.TemplateView):
         return ctx
 
 
-class AttachmentView(ScopedMixin, generic.View):
-    """Serve an attachment to staff in scope (files are not public under /media in production)."""
+class AttachmentView(ScopedFileView):
+    """A case's attachment, to staff in scope."""
 
     model = CaseAttachment
-
-    def get(self, request, pk):
-        att = get_object_or_404(self.get_queryset(), pk=pk)
-        return file_response(
-            att.file, missing=_("The file of this attachment is missing."), content_type=att.content_type
-        )
+    content_type_field = "content_type"
+    missing = gettext_lazy("The file of this attachment is missing.")
 
 
 # ----------------------------------------------------------------------------- categories & rules

@@ -16,10 +16,11 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from shanzhi.core import masking, services
@@ -138,6 +139,26 @@ class ScopedMixin(LoginRequiredMixin):
             return reverse(f"{self.url_prefix()}_{suffix}", args=args)
         except NoReverseMatch:
             return None
+
+
+class ScopedFileView(ScopedMixin, generic.View):
+    """One stored file of a row the viewer may see (`file_field`), served by the application:
+    uploads are never public under /media, where anyone who guessed a name could read them."""
+
+    file_field = "file"
+    content_type_field: str | None = None  # a column holding the file's content type, if any
+    as_attachment = False
+    missing = gettext_lazy("The file is missing.")
+
+    def get(self, request, pk):
+        obj = get_object_or_404(self.get_queryset(), pk=pk)
+        content_type = getattr(obj, self.content_type_field) if self.content_type_field else ""
+        return file_response(
+            getattr(obj, self.file_field),
+            missing=str(self.missing),
+            content_type=content_type,
+            as_attachment=self.as_attachment,
+        )
 
 
 class ObjectListView(ScopedMixin, generic.ListView):

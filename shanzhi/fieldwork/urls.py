@@ -7,6 +7,7 @@ app_name = "fieldwork"
 urlpatterns = [
     # micro-wishes
     path("wall/", v.WishWall.as_view(), name="wish_wall"),
+    path("photos/<int:pk>/", v.PhotoView.as_view(), name="photo"),
     *crud_paths("wishes", "wish", list_view=v.WishList, detail_view=v.WishDetail, create_view=v.WishCreate),
     path("wishes/<int:pk>/<slug:action>/", v.WishAction.as_view(), name="wish_action"),
     # disputes

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from shanzhi.core.views import (
     ObjectListView,
     ObjectUpdateView,
     ScopedMixin,
+    file_response,
 )
 from shanzhi.fieldwork import casebridge, filtersets, forms, selectors, services, workflows
 from shanzhi.fieldwork.models import (
@@ -34,6 +35,7 @@ from shanzhi.fieldwork.models import (
     AlertChainStep,
     Checklist,
     Dispute,
+    FieldPhoto,
     Finding,
     Hazard,
     Incident,
@@ -1135,3 +1137,24 @@ class AlertChainStepDelete(ObjectDeleteView):
         chain_id = self.get_object().chain_id
         super().post(request, *args, **kwargs)
         return redirect("fieldwork:alertchain_detail", pk=chain_id)
+
+
+class PhotoView(ScopedMixin, generic.View):
+    """A field-work photo, to whoever may see the record it belongs to: the record's page shows
+    it to everyone in the record's scope (the photo's own scope is only its uploader)."""
+
+    model = FieldPhoto
+    require_model_permission = False  # the record's permission and scope decide, below
+
+    def get(self, request, pk):
+        photo = get_object_or_404(FieldPhoto.objects.select_related("content_type"), pk=pk, is_deleted=False)
+        record = photo.content_type.model_class()
+        if (
+            record is None
+            or getattr(record, "scope_rule", None) is None
+            or not request.user.has_perm(f"{record._meta.app_label}.view_{record._meta.model_name}")
+        ):
+            raise Http404(_("No such photo."))
+        if not record.objects.restrict(request.user).filter(pk=photo.object_id).exists():
+            raise Http404(_("No such photo."))
+        return file_response(photo.image, missing=_("The file is missing."))

@@ -18,7 +18,7 @@ from shanzhi.core.excel import TableReadError, read_table
 from shanzhi.core.params import int_param, year_param
 from shanzhi.core.scoping import ADD, CHANGE, VIEW
 from shanzhi.core.texts import Text
-from shanzhi.core.views import Column, ObjectDetailView, ObjectListView, ScopedMixin
+from shanzhi.core.views import Column, ObjectDetailView, ObjectListView, ScopedFileView, ScopedMixin
 from shanzhi.orgs.models import Department
 from shanzhi.plans import drafts, filtersets, forms, rules, selectors, services
 from shanzhi.plans.models import (
@@ -30,6 +30,7 @@ from shanzhi.plans.models import (
     PlanEvent,
     PlanNode,
     ProgressReport,
+    ReportAttachment,
     SupervisionNotice,
 )
 
@@ -966,3 +967,18 @@ class PublicPlan(generic.DetailView):
             for i in plan.indicators.all()
         ]
         return ctx
+
+
+class ReportFileView(ScopedFileView):
+    """A progress report's own file, to those who may see the report."""
+
+    model = ProgressReport
+    file_field = "attachment"
+    as_attachment = True
+
+
+class ReportAttachmentView(ScopedFileView):
+    """One of a progress report's attachments, to those who may see the report."""
+
+    model = ReportAttachment
+    as_attachment = True

@@ -22,6 +22,7 @@ urlpatterns = [
     path("milestones/<int:pk>/done/", v.MilestoneDone.as_view(), name="milestone_done"),
     path("library/import/", v.ProgressImport.as_view(), name="progress_import"),
     path("board/", v.ProjectBoard.as_view(), name="board"),
+    path("photos/<int:pk>/", v.PhotoView.as_view(), name="photo"),
     *crud_paths("blockers", "blocker", list_view=v.BlockerList, detail_view=v.BlockerDetail),
     path("blockers/<int:pk>/resolve/", v.BlockerResolve.as_view(), name="blocker_resolve"),
     *crud_paths(

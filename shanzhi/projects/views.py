@@ -27,6 +27,7 @@ from shanzhi.core.views import (
     ObjectDetailView,
     ObjectListView,
     ObjectUpdateView,
+    ScopedFileView,
     ScopedMixin,
 )
 from shanzhi.projects import filtersets, forms, selectors, services, workflows
@@ -40,6 +41,7 @@ from shanzhi.projects.models import (
     Parcel,
     Project,
     ProjectMonth,
+    ProjectPhoto,
     Proposal,
 )
 
@@ -984,3 +986,11 @@ class ProposalToProject(ObjectActionView):
         if result is not None:
             return reverse("projects:project_detail", args=[result.pk])
         return super().get_success_url()
+
+
+class PhotoView(ScopedFileView):
+    """A project's progress photo, to those who may see the project."""
+
+    model = ProjectPhoto
+    permission_required = "projects.view_project"  # whoever sees the project sees its photos there
+    file_field = "image"

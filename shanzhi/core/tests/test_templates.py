@@ -76,3 +76,22 @@ def test_no_empty_menu_button_for_visitors(client, org):
     staff = Client()
     staff.force_login(org.users["admin"])
     assert "navbar-toggler" in staff.get("/cases/").content.decode()
+
+
+def test_no_upload_is_linked_or_served_under_media():
+    """Uploads go through a view that checks the viewer's scope (core.views.ScopedFileView). A
+    template linking `….file.url` hands out a /media address the web server serves to anyone;
+    the development server served /media too."""
+    import re
+
+    from django.urls import Resolver404, resolve
+
+    root = Path(__file__).resolve().parents[2]
+    linked = [
+        f"{path.relative_to(root)}: {m.group(0)}"
+        for path in root.rglob("templates/**/*.html")
+        for m in re.finditer(r"\.(?:file|image|attachment|photo|upload)\.url\b", path.read_text(encoding="utf-8"))
+    ]
+    assert linked == []
+    with pytest.raises(Resolver404):
+        resolve("/media/projects/2026/11/x.png")

@@ -37,13 +37,19 @@ def _model_of(view_class):
     return model
 
 
-def _fill(route: str, model) -> tuple[str | None, object]:
-    """A concrete path for the route, with the first live row of the model for a single <int:pk>."""
+def _fill(route: str, model, view_class=None) -> tuple[str | None, object]:
+    """A concrete path for the route, with the first live row of the model for a single <int:pk>
+    (for a file view, the first with a file)."""
+    from shanzhi.core.views import ScopedFileView
+
     params = ANY_PARAM.findall(route)
     if not params:
         return "/" + route.replace("^", "").replace("$", ""), None
     if len(params) == 1 and PK_RE.fullmatch(params[0]) and model is not None and hasattr(model, "all_objects"):
-        obj = model.objects.order_by("pk").first()
+        rows = model.objects.order_by("pk")
+        if view_class is not None and issubclass(view_class, ScopedFileView):
+            rows = rows.exclude(**{view_class.file_field: ""})
+        obj = rows.first()
         if obj is None:
             return None, None
         return "/" + ANY_PARAM.sub(str(obj.pk), route), obj
@@ -85,7 +91,7 @@ def test_every_url_as_every_role(demo):
     for route, pattern, kind in routes:
         view_class = _view_class(pattern.callback)
         model = _model_of(view_class)
-        path, obj = _fill(route, model)
+        path, obj = _fill(route, model, view_class)
         if path is None:
             skipped.append(route)
             continue

@@ -238,3 +238,28 @@ def test_api_incident_ack_after_close_is_400(api_for, org):
     )
     r = api_for("community").post(f"/api/field/incidents/{pk}/acknowledge/", {}, format="json")
     assert r.status_code == 400 and ("closed" in str(r.json()) or "关闭" in str(r.json()))
+
+
+def test_a_photo_is_served_to_whoever_may_see_its_record(org, client_for):
+    """Photos were linked by their /media address, which the web server serves to anyone. Now
+    the application serves each to those who may see the record it belongs to."""
+    from django.test import Client
+
+    from shanzhi.fieldwork import services
+    from shanzhi.fieldwork.models import FieldPhoto
+    from shanzhi.fieldwork.tests import factories as f
+
+    grid = org.users["grid"]
+    patrol = services.patrol_start(actor=grid, plan=f.plan(org))
+    finding = services.finding_report(patrol=patrol, actor=grid, description="路灯不亮", photos=[f.jpeg()])
+    photo = FieldPhoto.objects.get()
+    url = reverse("fieldwork:photo", args=[photo.pk])
+    page = client_for("grid").get(reverse("fieldwork:finding_detail", args=[finding.pk])).content.decode()
+    assert f'src="{url}"' in page and "/media/" not in page
+    assert client_for("grid").get(url).status_code == 200
+    assert client_for("community").get(url).status_code == 200  # the record's community
+    assert client_for("community", other=True).get(url).status_code == 404
+    assert client_for("grid", other=True).get(url).status_code == 404
+    assert client_for("resident").get(url).status_code == 404
+    anon = Client().get(url)
+    assert anon.status_code == 302 and "/login/" in anon["Location"]

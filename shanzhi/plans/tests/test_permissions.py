@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from shanzhi.plans import services
@@ -18,8 +19,9 @@ STAFF = {"admin", "leader", "dept", "community", "grid"}
 def world(org):
     plan = make_plan(org)
     urban = task_of(plan, org.departments["urban"])
+    files = [SimpleUploadedFile(name, body) for name, body in (("纪要.pdf", b"%PDF-1.4 x"), ("进度.txt", b"ok"))]
     report = services.report_submit(
-        node=urban, actor=org.users["dept"], period=datetime.date(2024, 2, 1), text="x", percent=5
+        node=urban, actor=org.users["dept"], period=datetime.date(2024, 2, 1), text="x", percent=5, files=files
     )
     notice = services.notice_issue(node=urban, actor=org.users["leader"], content="请报告进度")
     draft = make_draft(org.users["leader"])
@@ -54,6 +56,17 @@ def page_cases(w):
         ),
         (
             reverse("plans:progressreport_detail", args=[w["report"].pk]),
+            {"admin": 200, "leader": 200, "dept": 200, "community": 403, "grid": 403, "resident": 403},
+            {"admin": 200, "leader": 200, "dept": 200, "community": 403, "grid": 403, "resident": 403},
+        ),
+        # A report's files, as its page (they were linked under /media, for anyone to fetch).
+        (
+            reverse("plans:report_file", args=[w["report"].pk]),
+            {"admin": 200, "leader": 200, "dept": 200, "community": 403, "grid": 403, "resident": 403},
+            {"admin": 200, "leader": 200, "dept": 200, "community": 403, "grid": 403, "resident": 403},
+        ),
+        (
+            reverse("plans:report_attachment", args=[w["report"].attachments.get().pk]),
             {"admin": 200, "leader": 200, "dept": 200, "community": 403, "grid": 403, "resident": 403},
             {"admin": 200, "leader": 200, "dept": 200, "community": 403, "grid": 403, "resident": 403},
         ),
@@ -233,3 +246,22 @@ def test_api_writes(world, api_for, org):
         == 403
     )
     assert api_for("resident").post(f"{API}plans/{world['plan'].pk}/publish/", {"published": False}).status_code == 403
+
+
+def test_report_files_are_served_by_the_application_not_from_media(world, client_for):
+    """The task page linked a report's files by their /media address, which the web server
+    serves to anyone (and the names were the uploaded ones: guessable)."""
+    page = client_for("dept").get(reverse("plans:node_detail", args=[world["task"].pk])).content.decode()
+    report = world["report"]
+    assert reverse("plans:report_file", args=[report.pk]) in page
+    assert reverse("plans:report_attachment", args=[report.attachments.get().pk]) in page
+    assert "/media/" not in page
+    r = client_for("dept").get(reverse("plans:report_file", args=[report.pk]))
+    assert b"".join(r.streaming_content) == b"%PDF-1.4 x" and "attachment" in r["Content-Disposition"]
+
+
+def test_report_file_links_show_only_to_those_who_may_open_them(world, client_for):
+    url = reverse("plans:report_file", args=[world["report"].pk])
+    task = reverse("plans:node_detail", args=[world["task"].pk])
+    assert url in client_for("leader").get(task).content.decode()
+    assert url not in client_for("community").get(task).content.decode()  # it would answer 403

@@ -2,11 +2,13 @@
 list, detail and action page and API endpoint of the projects app."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from shanzhi.cases.tests.factories import png_bytes
 from shanzhi.core.services import record_create
-from shanzhi.projects.models import IndustryChain, Project
+from shanzhi.projects.models import IndustryChain, Project, ProjectPhoto
 from shanzhi.projects.tests.factories import make_lead, make_parcel, make_project, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +26,13 @@ def rows(org):
         "parcel": make_parcel(project, actor=admin),
         "proposal": make_proposal(org),  # community A, urban
         "chain": record_create(IndustryChain, actor=admin, name="新能源", department=org.departments["urban"]),
+        "photo": record_create(
+            ProjectPhoto,
+            actor=admin,
+            project=project,
+            image=SimpleUploadedFile("现场.png", png_bytes(), content_type="image/png"),
+            caption="现场",
+        ),
     }
 
 
@@ -36,6 +45,12 @@ PAGES = [
     (
         "projects:project_detail",
         "project",
+        {"dept": (200, 404), "community": (200, 404), "grid": (200, 404), "resident": 403},
+    ),
+    # Its photos, as the project (they were linked under /media, for anyone to fetch).
+    (
+        "projects:photo",
+        "photo",
         {"dept": (200, 404), "community": (200, 404), "grid": (200, 404), "resident": 403},
     ),
     (
@@ -234,3 +249,9 @@ def test_anonymous_api_refused(db):
     from rest_framework.test import APIClient
 
     assert APIClient().get(reverse("projects-project-list")).status_code in (401, 403)
+
+
+def test_the_project_page_shows_its_photos_through_the_application(org, rows, client_for):
+    page = client_for("dept").get(reverse("projects:project_detail", args=[rows["project"].pk])).content.decode()
+    assert f'src="{reverse("projects:photo", args=[rows["photo"].pk])}"' in page
+    assert "/media/" not in page
