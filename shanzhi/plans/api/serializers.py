@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from shanzhi.core import texts
@@ -67,6 +68,14 @@ class PlanNodeSerializer(BaseModelSerializer):
 
 class ProgressReportSerializer(BaseModelSerializer):
     percent = serializers.DecimalField(max_digits=5, decimal_places=1)
+    attachment = serializers.SerializerMethodField(help_text="The report's file, for the same caller; null if none.")
+
+    def get_attachment(self, obj) -> str | None:
+        if not obj.attachment:
+            return None
+        url = reverse("progressreport-download", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
     class Meta:
         model = ProgressReport

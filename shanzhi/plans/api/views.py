@@ -1,5 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -8,6 +10,7 @@ from rest_framework.response import Response
 from shanzhi.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, _check_in_scope
 from shanzhi.core.params import expected_version, year_param
 from shanzhi.core.scoping import CHANGE
+from shanzhi.core.views import file_response
 from shanzhi.plans import filtersets, selectors, services
 from shanzhi.plans.api import serializers as s
 from shanzhi.plans.models import Indicator, IndicatorActual, Plan, PlanNode, ProgressReport, SupervisionNotice
@@ -72,6 +75,12 @@ class ProgressReportViewSet(
     serializer_class = s.ProgressReportSerializer
     filterset_class = filtersets.ProgressReportFilterSet
     search_fields = ["text"]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The report's file, for the same caller (uploads are not served from /media)."""
+        return file_response(self.get_object().attachment, missing=_("The file is missing."), as_attachment=True)
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -265,3 +265,15 @@ def test_report_file_links_show_only_to_those_who_may_open_them(world, client_fo
     task = reverse("plans:node_detail", args=[world["task"].pk])
     assert url in client_for("leader").get(task).content.decode()
     assert url not in client_for("community").get(task).content.decode()  # it would answer 403
+
+
+def test_the_api_gives_a_reports_file_through_its_own_download(world, api_for):
+    """The report's `attachment` was its /media address (no longer served): it is now the
+    report's download, which answers the caller as the report does."""
+    report = world["report"]
+    body = api_for("dept").get(f"{API}reports/{report.pk}/").json()
+    assert body["attachment"].endswith(f"{API}reports/{report.pk}/download/") and "/media/" not in body["attachment"]
+    r = api_for("dept").get(f"{API}reports/{report.pk}/download/")
+    assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF-1.4 x"
+    assert api_for("community").get(f"{API}reports/{report.pk}/download/").status_code == 403
+    assert api_for("resident").get(f"{API}reports/{report.pk}/download/").status_code == 403
