@@ -187,6 +187,12 @@ def _clone(field):
     return clone
 
 
+def absolute_url(serializer, url: str) -> str:
+    """`url` with scheme and host when the serializer answers a request (else as it is)."""
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(url) if request else url
+
+
 class DateTimeField(serializers.DateTimeField):
     """A date and time from 1901 to 9998. Before 1901 the site's zone keeps local mean time
     (Asia/Shanghai: +08:05:43), which the API then wrote as an offset RFC 3339 does not allow;

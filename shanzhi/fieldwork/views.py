@@ -1149,12 +1149,12 @@ class PhotoView(ScopedMixin, generic.View):
     def get(self, request, pk):
         photo = get_object_or_404(FieldPhoto.objects.select_related("content_type"), pk=pk, is_deleted=False)
         record = photo.content_type.model_class()
-        if (
-            record is None
-            or getattr(record, "scope_rule", None) is None
-            or not request.user.has_perm(f"{record._meta.app_label}.view_{record._meta.model_name}")
-        ):
-            raise Http404(_("No such photo."))
-        if not record.objects.restrict(request.user).filter(pk=photo.object_id).exists():
+        visible = (
+            record is not None
+            and getattr(record, "scope_rule", None) is not None
+            and request.user.has_perm(f"{record._meta.app_label}.view_{record._meta.model_name}")
+            and record.objects.restrict(request.user).filter(pk=photo.object_id).exists()
+        )
+        if not visible:
             raise Http404(_("No such photo."))
         return file_response(photo.image, missing=_("The file is missing."))

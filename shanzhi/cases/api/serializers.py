@@ -7,7 +7,7 @@ from shanzhi.cases import selectors
 from shanzhi.cases.models import Case, CaseAttachment, CaseEvent, CaseSummons, Category, KeywordRule, Submission
 from shanzhi.cases.workflow import ACTIONS, CANCEL_REASONS
 from shanzhi.core import texts
-from shanzhi.core.api import BaseModelSerializer, CachedFieldsMixin, MaskedSerializerMixin
+from shanzhi.core.api import BaseModelSerializer, CachedFieldsMixin, MaskedSerializerMixin, absolute_url
 from shanzhi.orgs.models import Department, Enterprise, Grid
 
 COMMON = ["id", "created_at", "updated_at", "version"]
@@ -185,12 +185,6 @@ class CaseCreateSerializer(CachedFieldsMixin, serializers.Serializer):
         return attrs
 
 
-def _absolute(serializer, url: str) -> str:
-    """`url` with scheme and host when the serializer answers a request."""
-    request = serializer.context.get("request")
-    return request.build_absolute_uri(url) if request else url
-
-
 class SubmissionCreateSerializer(CaseCreateSerializer):
     """The queued intake takes what the synchronous one does, but photos (send those to
     POST /api/cases/cases/: they are checked and re-encoded while the caller waits)."""
@@ -215,7 +209,7 @@ class SubmissionSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         return obj.case.code if obj.case_id else None
 
     def get_url(self, obj) -> str:
-        return _absolute(self, reverse("submission-detail", args=[obj.code]))
+        return absolute_url(self, reverse("submission-detail", args=[obj.code]))
 
     class Meta:
         model = Submission
@@ -227,7 +221,7 @@ class CaseAttachmentSerializer(serializers.ModelSerializer):
     download = serializers.SerializerMethodField(help_text="The file itself, for the same caller.")
 
     def get_download(self, obj) -> str:
-        return _absolute(self, reverse("case-attachment-download", args=[obj.pk]))
+        return absolute_url(self, reverse("case-attachment-download", args=[obj.pk]))
 
     class Meta:
         model = CaseAttachment

@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from shanzhi.core import texts
-from shanzhi.core.api import BaseModelSerializer
+from shanzhi.core.api import BaseModelSerializer, absolute_url
 from shanzhi.plans.models import Indicator, IndicatorActual, Plan, PlanNode, ProgressReport, SupervisionNotice
 
 COMMON = ["id", "created_at", "updated_at", "version"]
@@ -73,9 +73,7 @@ class ProgressReportSerializer(BaseModelSerializer):
     def get_attachment(self, obj) -> str | None:
         if not obj.attachment:
             return None
-        url = reverse("progressreport-download", args=[obj.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        return absolute_url(self, reverse("progressreport-download", args=[obj.pk]))
 
     class Meta:
         model = ProgressReport
