@@ -198,6 +198,10 @@ class SubmissionCreateSerializer(CaseCreateSerializer):
     )
 
 
+# DRF's own date-time output (format, zone), unbound: it reads nothing from a parent serializer.
+_DATETIME = serializers.DateTimeField(read_only=True)
+
+
 class SubmissionSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     case_code = serializers.SerializerMethodField(
         help_text="The filed case's tracking code: the submission's own, unless the key had been used "
@@ -210,6 +214,22 @@ class SubmissionSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
     def get_url(self, obj) -> str:
         return absolute_url(self, reverse("submission-detail", args=[obj.code]))
+
+    def to_representation(self, instance):
+        """What DRF's walk over the declared fields gives (a test compares the two, key for key,
+        for every status), built directly: the queued intake answers with it on every accepted
+        case, and the walk (eight fields copied, bound and read one by one) cost about a tenth
+        of that request. The declared fields still describe it in the OpenAPI schema."""
+        return {
+            "code": instance.code,
+            "status": instance.status,
+            "received_at": _DATETIME.to_representation(instance.received_at),
+            "filed_at": _DATETIME.to_representation(instance.filed_at),
+            "case": instance.case_id,
+            "case_code": self.get_case_code(instance),
+            "error": instance.error,
+            "url": self.get_url(instance),
+        }
 
     class Meta:
         model = Submission

@@ -225,6 +225,38 @@ def test_a_submission_that_cannot_be_filed_is_kept_with_the_reason(org, monkeypa
     assert not Case.objects.exists()
 
 
+def test_the_submission_body_is_what_the_declared_fields_give(org, monkeypatch):
+    """`SubmissionSerializer.to_representation` builds the body directly; DRF's walk over the
+    declared fields must give the same, key for key and in order, for every status."""
+    from rest_framework import serializers
+    from rest_framework.test import APIRequestFactory
+
+    from shanzhi.cases.api.serializers import SubmissionSerializer
+
+    make_categories(org)
+    c = token_client(org.users["community"])
+    codes = [c.post(URL, {**BODY, "description": f"垃圾{i}"}, format="json").json()["code"] for i in range(3)]
+    real = services._case_prepare
+
+    def refuse_one(**kw):
+        if kw["description"] == "垃圾1":
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"description": "kaputt"})
+        return real(**kw)
+
+    monkeypatch.setattr(services, "_case_prepare", refuse_one)
+    services.cases_file_submissions(limit=2)  # filed, refused; the third still queued
+    subs = Submission.objects.select_related("case").order_by("id")
+    assert [s.status for s in subs] == ["filed", "refused", "queued"] and [s.code for s in subs] == codes
+    request = APIRequestFactory().get("/", secure=True)
+    for sub in subs:
+        ser = SubmissionSerializer(sub, context={"request": request})
+        generic = serializers.ModelSerializer.to_representation(ser, sub)
+        assert list(ser.data.items()) == list(generic.items())
+    assert ser.data["url"].startswith("https://testserver/api/cases/submissions/")
+
+
 def test_an_error_filing_one_submission_does_not_stop_the_queue(org, monkeypatch, caplog):
     """A bug that one input trips (not a validation error) keeps that submission as refused,
     logged with its trace; the rest of the batch is filed and the queue moves on."""
