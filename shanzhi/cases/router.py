@@ -315,9 +315,10 @@ def route(
 
 def _connect_invalidation() -> None:
     from shanzhi.accounts.models import User
-    from shanzhi.core.models import CalendarOverride
+    from shanzhi.core.models import CalendarOverride, SiteSetting
 
-    for model in (Category, Department, Grid, KeywordRule, RoutingModel, CalendarOverride, User):
+    # (SiteSetting: the office hours, which the cached calendar holds.)
+    for model in (Category, Department, Grid, KeywordRule, RoutingModel, CalendarOverride, SiteSetting, User):
         post_save.connect(clear_caches, sender=model, dispatch_uid=f"cases-router-{model.__name__}")
         post_delete.connect(clear_caches, sender=model, dispatch_uid=f"cases-router-del-{model.__name__}")
 

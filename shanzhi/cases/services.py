@@ -73,11 +73,6 @@ def new_code(at: datetime.datetime | None = None) -> str:
     return f"{conf.get('cases.code_prefix')}{at:%y%m%d}{rand}"
 
 
-WORKDAY_LENGTH = datetime.datetime.combine(datetime.date.min, workdays.WORKDAY_END) - datetime.datetime.combine(
-    datetime.date.min, workdays.WORKDAY_START
-)
-
-
 def nature_workdays(nature: str) -> int:
     table = conf.get("cases.deadline_workdays_by_nature")
     return int(table.get(nature, table.get("help", 10)))
@@ -1533,13 +1528,15 @@ def _apply(
         setf(suspended_from=before, suspended_at=now, was_suspended=True)
     elif action == "resume":
         # The working time the case was suspended, in whole working days begun (deadlines end a
-        # working day): Friday 17:00 to Monday 09:00 gives 1 (half an hour), a whole Tuesday
-        # 09:00–17:00 gives 1 (the calendar dates gave 0), Friday 17:30 to Monday 09:00 gives 0.
-        lost_time = workdays.Calendar().working_time_between(case.suspended_at or now, now)
-        lost = math.ceil(lost_time / WORKDAY_LENGTH)
+        # working day; a day is the office hours' length): with 09:00–17:30, Friday 17:00 to
+        # Monday 09:00 gives 1 (half an hour), a whole Tuesday 09:00–17:00 gives 1 (the calendar
+        # dates gave 0), Friday 17:30 to Monday 09:00 gives 0.
+        calendar = workdays.Calendar()
+        lost_time = calendar.working_time_between(case.suspended_at or now, now)
+        lost = math.ceil(lost_time / calendar.workday_length)
         if case.deadline is not None and lost > 0:
             # A new deadline: its warning and escalations start over.
-            setf(deadline=workdays.deadline_after(case.deadline, workdays=lost), warned_at=None, escalation_level=0)
+            setf(deadline=calendar.deadline_after(case.deadline, workdays=lost), warned_at=None, escalation_level=0)
         setf(suspended_from="", suspended_at=None)
         data["deadline_extended_workdays"] = lost
     elif action == "request_extension":

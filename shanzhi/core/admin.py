@@ -30,10 +30,10 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     list_display = ["date", "is_workday", "name"]
 
     def save_model(self, request, obj, form, change):
-        from shanzhi.core.workdays import clear_override_cache
+        from shanzhi.core.workdays import clear_cache
 
         super().save_model(request, obj, form, change)
-        clear_override_cache()
+        clear_cache()
 
 
 class SiteSettingForm(forms.ModelForm):

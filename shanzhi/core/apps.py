@@ -67,9 +67,15 @@ class CoreConfig(AppConfig):
         name_api_enums()
         from django.db.models.signals import post_delete, post_save
 
-        from shanzhi.core.models import CalendarOverride
-        from shanzhi.core.workdays import clear_override_cache
+        from shanzhi.core import workdays
+        from shanzhi.core.models import CalendarOverride, SiteSetting
+        from shanzhi.core.registry import registry
 
         # Any save of an override (admin, shell, import) clears the cached calendar at once.
-        post_save.connect(clear_override_cache, sender=CalendarOverride, dispatch_uid="core-calendar-save")
-        post_delete.connect(clear_override_cache, sender=CalendarOverride, dispatch_uid="core-calendar-delete")
+        post_save.connect(workdays.clear_cache, sender=CalendarOverride, dispatch_uid="core-calendar-save")
+        post_delete.connect(workdays.clear_cache, sender=CalendarOverride, dispatch_uid="core-calendar-delete")
+        # The office hours ("calendar.office_hours"): checked before the admin saves them; any
+        # save of the row clears the cached calendar likewise.
+        registry.add_settings("calendar.", workdays.validate_setting, workdays.clear_cache)
+        post_save.connect(workdays.clear_on_setting_change, sender=SiteSetting, dispatch_uid="core-office-hours-save")
+        post_delete.connect(workdays.clear_on_setting_change, sender=SiteSetting, dispatch_uid="core-office-hours-del")

@@ -105,8 +105,23 @@ def test_deadline_memo_is_cleared_by_a_calendar_override(org):
     CalendarOverride.objects.create(date=datetime.date(2025, 3, 4), is_workday=False, name="停工")
     from shanzhi.core import workdays
 
-    workdays.clear_override_cache()
+    workdays.clear_cache()
     assert router.workday_deadline(start, 2).date() == datetime.date(2025, 3, 6)
+
+
+def test_deadline_memo_is_cleared_when_the_office_hours_change(org):
+    """Day deadlines end when the office closes (setting calendar.office_hours): saving the
+    setting reaches the router's memo at once, not when its lookup period runs out."""
+    import datetime
+
+    from django.utils import timezone
+
+    from shanzhi.core.models import SiteSetting
+
+    start = timezone.make_aware(datetime.datetime(2025, 3, 3, 10, 0))  # a Monday
+    assert timezone.localtime(router.workday_deadline(start, 2)).time() == datetime.time(17, 30)
+    SiteSetting.objects.create(key="calendar.office_hours", value=[["08:30", "12:00"], ["14:00", "18:00"]])
+    assert timezone.localtime(router.workday_deadline(start, 2)).time() == datetime.time(18, 0)
 
 
 def test_idempotent_api_retry_returns_the_first_case(api_for, org):
@@ -398,11 +413,11 @@ def test_import_deadlines_match_the_calendar(org):
 
     CalendarOverride.objects.create(date=datetime.date(2025, 10, 13), is_workday=False, name="停工")
     CalendarOverride.objects.create(date=datetime.date(2025, 10, 19), is_workday=True, name="加班")
-    workdays.clear_override_cache()
+    workdays.clear_cache()
     try:
         _compare_deadline_walks(workdays.Calendar())
     finally:  # the overrides go with the test's transaction; the caches must forget them too
-        workdays.clear_override_cache()
+        workdays.clear_cache()
         router.clear_caches()
 
 
@@ -448,7 +463,7 @@ def test_imported_deadlines_equal_the_single_case_path_around_holidays(org, fast
     )  # fmt: skip
     CalendarOverride.objects.create(date=datetime.date(2025, 10, 13), is_workday=False, name="停工")
     CalendarOverride.objects.create(date=datetime.date(2025, 10, 19), is_workday=True, name="加班")
-    workdays.clear_override_cache()
+    workdays.clear_cache()
     try:
         codes = ["urban-fast", "health-clinic", "urban-other", ""]
         natures = ["求助", "投诉", "咨询", "举报", "建议"]
@@ -482,5 +497,5 @@ def test_imported_deadlines_equal_the_single_case_path_around_holidays(org, fast
         assert datetime.date(2025, 10, 11) in local_days and datetime.date(2025, 10, 19) in local_days
         assert not local_days & {datetime.date(2025, 10, d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 13)}
     finally:
-        workdays.clear_override_cache()
+        workdays.clear_cache()
         router.clear_caches()

@@ -422,6 +422,26 @@ def test_resuming_extends_the_deadline_by_the_working_days_begun_while_suspended
     before = case.deadline
     case = services.case_transition(case=case, action="resume", actor=org.users["leader"], note="恢复")
     event = case.events.get(action="resume")
-    lost = math.ceil(workdays.Calendar().working_time_between(suspended_at, event.at) / services.WORKDAY_LENGTH)
+    day = datetime.timedelta(hours=8.5)  # the default office hours, 09:00–17:30
+    lost = math.ceil(workdays.Calendar().working_time_between(suspended_at, event.at) / day)
     assert lost >= 5 and event.data["deadline_extended_workdays"] == lost
     assert case.deadline == workdays.deadline_after(before, workdays=lost)
+
+
+def test_resuming_counts_working_days_of_the_configured_office_hours(org, monkeypatch):
+    """With a lunch break (setting calendar.office_hours) a working day is 3.5 h + 3 h = 6.5 h:
+    suspended Monday 08:30, resumed Tuesday 09:00 is 6.5 h + 0.5 h = 7 h, two days begun (a
+    fixed 8.5 h day would have given one)."""
+    from shanzhi.core import workdays
+
+    SiteSetting.objects.create(key="calendar.office_hours", value=[["08:30", "12:00"], ["14:30", "17:30"]])
+    case = make_case(org)
+    Case.objects.filter(pk=case.pk).update(
+        status=Case.Status.SUSPENDED, suspended_from=Case.Status.DISPATCHED, suspended_at=_local(2025, 3, 3, 8, 30)
+    )
+    case.refresh_from_db()
+    before = case.deadline
+    monkeypatch.setattr(timezone, "now", lambda: _local(2025, 3, 4, 9, 0))
+    case = services.case_transition(case=case, action="resume", actor=org.users["leader"], note="恢复")
+    assert case.events.get(action="resume").data["deadline_extended_workdays"] == 2
+    assert case.deadline == workdays.deadline_after(before, workdays=2)

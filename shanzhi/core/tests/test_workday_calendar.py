@@ -22,9 +22,9 @@ def overrides():
     CalendarOverride.objects.create(date=dt.date(2025, 2, 10), is_workday=False, name="停工")
     CalendarOverride.objects.create(date=dt.date(2025, 2, 15), is_workday=True, name="加班")
     CalendarOverride.objects.create(date=dt.date(2025, 10, 13), is_workday=False, name="台风停工")
-    workdays.clear_override_cache()
+    workdays.clear_cache()
     yield {dt.date(2025, 2, 10): False, dt.date(2025, 2, 15): True, dt.date(2025, 10, 13): False}
-    workdays.clear_override_cache()
+    workdays.clear_cache()
 
 
 _package = functools.cache(chinese_calendar.is_workday)  # the package scans its tables per call
@@ -141,7 +141,7 @@ def test_negative_days_are_refused():
 
 
 def test_a_calendar_reads_the_overrides_once_and_keeps_its_snapshot(django_assert_num_queries):
-    workdays.clear_override_cache()
+    workdays.clear_cache()
     calendar = workdays.Calendar()
     start = dt.datetime(2025, 3, 3, 10, 0, tzinfo=TZ)  # Monday
     with django_assert_num_queries(0):
@@ -154,10 +154,10 @@ def test_a_calendar_reads_the_overrides_once_and_keeps_its_snapshot(django_asser
     assert calendar.day_deadline(start.date(), 1, TZ).date() == dt.date(2025, 3, 4)
     assert workdays.Calendar().day_deadline(start.date(), 1, TZ).date() == dt.date(2025, 3, 5)
     assert workdays.deadline_after(start, workdays=1).date() == dt.date(2025, 3, 5)
-    workdays.clear_override_cache()
+    workdays.clear_cache()
 
 
-def test_given_overrides_need_no_database_and_each_day_is_asked_once(django_assert_num_queries, monkeypatch):
+def test_given_overrides_and_hours_need_no_database_and_each_day_is_asked_once(django_assert_num_queries, monkeypatch):
     asked: list[dt.date] = []
     real = workdays.is_workday
 
@@ -167,7 +167,8 @@ def test_given_overrides_need_no_database_and_each_day_is_asked_once(django_asse
 
     monkeypatch.setattr(workdays, "is_workday", counting)
     with django_assert_num_queries(0):
-        calendar = workdays.Calendar({dt.date(2025, 3, 4): False, dt.date(2025, 3, 8): True})
+        given = {dt.date(2025, 3, 4): False, dt.date(2025, 3, 8): True}
+        calendar = workdays.Calendar(given, office_hours=[["09:00", "17:30"]])
         assert calendar.day_deadline(dt.date(2025, 3, 3), 2, TZ).date() == dt.date(2025, 3, 6)
         assert calendar.day_deadline(dt.date(2025, 3, 3), 4, TZ).date() == dt.date(2025, 3, 8)  # worked Saturday
         start = dt.datetime(2025, 3, 3, 17, 0, tzinfo=TZ)

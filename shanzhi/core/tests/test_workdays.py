@@ -37,11 +37,11 @@ def test_workdays_between_is_antisymmetric():
 
 
 def test_override_wins_and_unknown_years_fall_back_to_weekends():
-    workdays.clear_override_cache()
+    workdays.clear_cache()
     day = dt.date(2023, 10, 9)  # a Monday working day
     assert workdays.is_workday(day)
     CalendarOverride.objects.create(date=day, is_workday=False, name="台风停工")
-    workdays.clear_override_cache()
+    workdays.clear_cache()
     assert not workdays.is_workday(day)
     # Years the package does not know: weekdays are working days.
     assert workdays.is_workday(dt.date(2040, 1, 2)) and not workdays.is_workday(dt.date(2040, 1, 7))
