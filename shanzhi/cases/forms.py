@@ -161,9 +161,19 @@ class TrackForm(forms.Form):
         return self.cleaned_data["code"].strip().upper().replace(" ", "")
 
 
+def _star_choices():
+    # Lowest first: the arrow keys go up the scale as the stars go right. Each label is what a
+    # screen reader says for its star; the page shows the stars.
+    return [(i, _("%(n)d of 5 stars") % {"n": i}) for i in range(1, 6)]
+
+
 class RateForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label=_("Your rating"), coerce=int, choices=[(i, "★" * i) for i in range(5, 0, -1)], widget=forms.RadioSelect
+        label=_("Your rating"),
+        coerce=int,
+        choices=_star_choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a rating: from 1 to 5 stars.")},
     )
     comment = forms.CharField(
         label=_("Comment"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters
 from django.contrib import messages
@@ -492,6 +493,75 @@ def _form_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+# The rates as the page and its export show them: (key, heading, numerator, denominator). A
+# numerator of None has no counts (the composite is a weighted sum, not a share of cases).
+RATE_COLUMNS = [
+    ("response", gettext_lazy("response rate"), "contacted", "valid"),
+    ("resolution", gettext_lazy("resolution rate"), "resolved", "valid"),
+    ("satisfaction", gettext_lazy("satisfaction rate"), "satisfaction_points", "valid"),
+    ("composite", gettext_lazy("composite"), None, None),
+    ("on_time_sign", gettext_lazy("on-time sign-for"), "signed_on_time", "signed"),
+    ("return_rate", gettext_lazy("return rate"), "returned", "dispatched"),
+    ("rework_rate", gettext_lazy("rework rate"), "reworked", "replied"),
+    ("on_time_completion", gettext_lazy("on-time completion"), "completed_on_time", "completed_counted"),
+]
+# The counts the export gives before each rate (the denominator of the three rates, the valid
+# call-backs, is a column of its own), so a spreadsheet can check or recompute them.
+EXPORT_COUNTS = {
+    "response": [(gettext_lazy("contacted"), "contacted")],
+    "resolution": [(gettext_lazy("resolved"), "resolved")],
+    "satisfaction": [(gettext_lazy("satisfied"), "satisfied"), (gettext_lazy("basically satisfied"), "basic")],
+    "on_time_sign": [(gettext_lazy("signed for"), "signed"), (gettext_lazy("signed for on time"), "signed_on_time")],
+    "return_rate": [(gettext_lazy("dispatched"), "dispatched"), (gettext_lazy("cases returned"), "returned")],
+    "rework_rate": [(gettext_lazy("replied"), "replied"), (gettext_lazy("cases reworked"), "reworked")],
+    "on_time_completion": [
+        (gettext_lazy("replied (suspended cases excluded)"), "completed_counted"),
+        (gettext_lazy("replied by the deadline"), "completed_on_time"),
+    ],
+}
+PERCENT_FORMAT = "0.0%"  # the export's rate cells: a fraction Excel computes with, shown as the page shows it
+
+
+def percent(value: float | None) -> Decimal | None:
+    """A rate (a fraction) as the page shows it: a percentage with one decimal, rounded half up
+    as Excel shows the export's "0.0%" cells (81.25 % is 81.3 % in both, not 81.2 %)."""
+    if value is None:
+        return None
+    return Decimal(repr(value)).scaleb(2).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{percent(value)}%"
+
+
+def _count_text(value: float | int) -> str:
+    # The weighted satisfaction count (satisfied + 0.9 × basically satisfied) may have decimals.
+    return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def _figures(get, weight: float) -> dict:
+    """The counts of one row (a RateRow or the overall dict, read by `get`) and the weighted
+    satisfaction count."""
+    return {"satisfaction_points": get("satisfied") + weight * get("basic")} | {
+        name: get(name)
+        for name in (
+            "valid contacted resolved satisfied basic signed signed_on_time dispatched returned replied reworked "
+            "completed_counted completed_on_time"
+        ).split()
+    }
+
+
+def rate_cells(get, weight: float) -> list[dict]:
+    """The page's cells for one row: each rate as a percentage and the counts it is made of."""
+    figures = _figures(get, weight)
+    cells = []
+    for key, heading, num, den in RATE_COLUMNS:
+        value = get(key)
+        counts = f"{_count_text(figures[num])}/{figures[den]}" if num and value is not None else ""
+        cells.append({"key": key, "heading": heading, "value": value, "text": percent_text(value), "counts": counts})
+    return cells
+
+
 class RatesView(ScopedMixin, generic.TemplateView):
     """Three rates and process rates by grid / community / department / category / month."""
 
@@ -514,63 +584,46 @@ class RatesView(ScopedMixin, generic.TemplateView):
         return dim, qs, selectors.rates_by(qs, dim)
 
     def export(self):
+        """The rates as fractions in cells formatted as percentages (Excel computes with them and
+        shows the page's figures), each beside the counts it is made of."""
         dim, _qs, rows = self.rows()
-        headers = [
-            str(selectors.DIMENSIONS[dim][1]),
-            pgettext("case", "rank"),
-            _("cases"),
-            _("valid call-backs"),
-            _("response rate"),
-            _("resolution rate"),
-            _("satisfaction rate"),
-            _("composite"),
-            _("on-time sign-for"),
-            _("return rate"),
-            _("rework rate"),
-            _("on-time completion"),
-        ]
-
-        def pct(v):
-            return round(v * 100, 2) if v is not None else ""
-
-        data = (
-            [
-                r.label,
-                r.rank or "",
-                r.total,
-                r.valid,
-                pct(r.response),
-                pct(r.resolution),
-                pct(r.satisfaction),
-                pct(r.composite),
-                pct(r.on_time_sign),
-                pct(r.return_rate),
-                pct(r.rework_rate),
-                pct(r.on_time_completion),
-            ]
-            for r in rows
-        )
-        return xlsx_response(headers, data, filename=_("three-rates"))
+        headers = [str(selectors.DIMENSIONS[dim][1]), pgettext("case", "rank"), _("cases"), _("valid call-backs")]
+        columns = []  # (kind, name): kind "rate" or "count"
+        for key, heading, _num, _den in RATE_COLUMNS:
+            for count_heading, name in EXPORT_COUNTS.get(key, []):
+                headers.append(str(count_heading))
+                columns.append(("count", name))
+            headers.append(str(heading))
+            columns.append(("rate", key))
+        formats = {i + 4: PERCENT_FORMAT for i, (kind, _name) in enumerate(columns) if kind == "rate"}
+        data = ([r.label, r.rank or "", r.total, r.valid] + [getattr(r, name) for _kind, name in columns] for r in rows)
+        return xlsx_response(headers, data, filename=_("three-rates"), number_formats=formats)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         dim, qs, rows = self.rows()
+        ctx["constants"] = selectors.constants()
+        weight = ctx["constants"]["basic_satisfied_weight"]
         ctx["dimension"] = dim
         ctx["dimensions"] = [(k, v[1]) for k, v in selectors.DIMENSIONS.items()]
-        ctx["rows"] = rows
+        ctx["rows"] = [(r, rate_cells(lambda name, r=r: getattr(r, name), weight)) for r in rows]
         ctx["overall"] = selectors.overall(qs)
-        ctx["constants"] = selectors.constants()
+        ctx["overall_cells"] = {c["key"]: c for c in rate_cells(ctx["overall"].__getitem__, weight)}
         ctx["year"] = self.request.GET.get("year", "")
         ctx["years"] = [d.year for d in Case.objects.restrict(self.request.user).dates("received_at", "year")]
         ctx["dimension_label"] = selectors.DIMENSIONS[dim][1]
         # The chart compares units: the cases of no unit ("(none)") stay in the table only.
         rows = [r for r in rows if r.key is not None]
+
+        def series(key):
+            return [None if (p := percent(getattr(r, key))) is None else float(p) for r in rows]
+
         ctx["chart"] = {
             "labels": [r.label for r in rows],
-            "response": [round(r.response * 100, 1) if r.response is not None else None for r in rows],
-            "resolution": [round(r.resolution * 100, 1) if r.resolution is not None else None for r in rows],
-            "satisfaction": [round(r.satisfaction * 100, 1) if r.satisfaction is not None else None for r in rows],
-            "composite": [round(r.composite * 100, 1) if r.composite is not None else None for r in rows],
+            "response": series("response"),
+            "resolution": series("resolution"),
+            "satisfaction": series("satisfaction"),
+            "composite": series("composite"),
         }
         ctx["export_query"] = self.request.GET.copy()
         ctx["export_query"]["export"] = "xlsx"

@@ -7,7 +7,7 @@ import datetime
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.http import HttpResponse
@@ -54,7 +54,15 @@ def _cell(ws, value: Any) -> Any:
     return _text_cell(ws, strip_controls(force_str(value)))  # openpyxl refuses control characters
 
 
-def build_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1") -> bytes:
+def build_xlsx(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    title: str = "Sheet1",
+    number_formats: Mapping[int, str] | None = None,
+) -> bytes:
+    """`number_formats`: a column's (0-based) Excel number format for its numbers, e.g. "0.0%"
+    for fractions shown as percentages."""
+    number_formats = number_formats or {}
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31] or "Sheet1")
     header_cells = []
@@ -65,16 +73,25 @@ def build_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str
         header_cells.append(c)
     ws.append(header_cells)
     for row in rows:
-        ws.append([_cell(ws, v) for v in row])
+        cells = [_cell(ws, v) for v in row]
+        for i, fmt in number_formats.items():
+            if i < len(cells) and isinstance(cells[i], (int, float)):
+                cells[i] = WriteOnlyCell(ws, value=cells[i])
+                cells[i].number_format = fmt
+        ws.append(cells)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 def xlsx_response(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str, title: str = ""
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    filename: str,
+    title: str = "",
+    number_formats: Mapping[int, str] | None = None,
 ) -> HttpResponse:
-    data = build_xlsx(headers, rows, title=title or filename)
+    data = build_xlsx(headers, rows, title=title or filename, number_formats=number_formats)
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     # RFC 6266 (filename*=UTF-8''…): a Chinese name in a plain filename="…" is MIME-encoded by

@@ -107,9 +107,10 @@ def test_case_life(org, page, phone_page, live_server):
     page.goto(f"{url}/cases/rates/?by=grid")
     assert Case.objects.filter(callback_valid=True).count() == valid_before + 1
     from shanzhi.cases import selectors
+    from shanzhi.cases.views import percent_text
 
     expected = selectors.overall(Case.objects.all())["response"]
-    assert page.inner_text("[data-testid=rate-response]").strip() == f"{expected:.3f}"
+    assert page.inner_text("[data-testid=rate-response]").strip() == percent_text(expected)
     page.screenshot(path="/tmp/cases-rates-after.png", full_page=True)
 
 
