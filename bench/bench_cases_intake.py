@@ -110,7 +110,9 @@ def setup(env: dict) -> str:
         "u = User.objects.get(username='demo-community')\n"
         "print(Token.objects.get_or_create(user=u)[0].key)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        sys.exit(f"waiting for the worker failed:\n{out.stderr}")
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -198,7 +200,9 @@ def drain(env: dict, n: int, submit_seconds: float, queued: bool = False) -> Non
         "from django.db.models import Count\n"
         "print(dict(Case.all_objects.values_list('status').annotate(n=Count('id')).order_by()))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        sys.exit(f"waiting for the worker failed:\n{out.stderr}")
     backlog, lag, statuses = out.stdout.strip().splitlines()[-3:]
     backlog, lag = int(backlog), float(lag)
     done = "filed" if queued else "routed"
