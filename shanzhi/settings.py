@@ -59,8 +59,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks_db",
-    "axes",
+    "shanzhi.core.apps.TasksDatabaseConfig",  # django_tasks_db, with a translated name
+    "shanzhi.core.apps.AxesConfig",  # axes, with a translated name
     "shanzhi.core",
     "shanzhi.accounts",
     "shanzhi.orgs",

@@ -7,10 +7,15 @@ three-rate weights); an administrator changes them in the admin (Settings) witho
 from __future__ import annotations
 
 import json
+import math
+import re
 import time
 from typing import Any
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy
+
+from shanzhi.core.registry import registry
 
 CACHE_KEY = "shanzhi:cases:settings"
 
@@ -54,6 +59,31 @@ DEFAULTS: dict[str, Any] = {
     "cases.max_photo_bytes": 5 * 1024 * 1024,
 }
 
+# One line per key, shown with its default on the admin's Settings page.
+DESCRIPTIONS: dict[str, Any] = {
+    "cases.code_prefix": gettext_lazy("Letters at the start of every public tracking code."),
+    "cases.deadline_workdays_by_nature": gettext_lazy("Deadline by nature of the request, in working days."),
+    "cases.enterprise_deadline_workdays": gettext_lazy("Longest deadline of an enterprise request, in working days."),
+    "cases.sign_workhours": gettext_lazy("Working hours a unit has to sign for a dispatched case."),
+    "cases.warn_workhours": gettext_lazy("Warn the handler this many working hours before the deadline."),
+    "cases.escalate_every_workdays": gettext_lazy("An overdue case climbs one level per this many working days."),
+    "cases.max_escalation_level": gettext_lazy(
+        "Highest escalation: 1 the handling unit's leader, 2 the street's leaders."
+    ),
+    "cases.routing_min_confidence": gettext_lazy(
+        "Below this classifier confidence (0–1) a case goes to the dispatch desk."
+    ),
+    "cases.auto_dispatch": gettext_lazy("Dispatch confidently routed cases without the dispatch desk."),
+    "cases.duplicate_radius_m": gettext_lazy("Likely duplicates: within this distance, in metres."),
+    "cases.duplicate_days": gettext_lazy("Likely duplicates: received within this many days."),
+    "cases.rates": gettext_lazy("Weights of the three rates (response, resolution, satisfaction)."),
+    "cases.max_photos": gettext_lazy("Photos a resident may attach at intake."),
+    "cases.max_photo_bytes": gettext_lazy("Largest photo at intake, in bytes."),
+}
+
+# The admin's Settings page lists these keys (cases.apps registers the validator for "cases.").
+registry.add_setting_keys(DEFAULTS, DESCRIPTIONS)
+
 
 _local: dict[str, tuple[float, dict]] = {}
 LOCAL_SECONDS = 5
@@ -90,22 +120,101 @@ def clear_cache() -> None:
     cache.delete(CACHE_KEY)
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+MB = 1024 * 1024
+
+# key -> (whole numbers only?, lowest, highest or None, the message): what each reader can use.
+RANGES: dict[str, tuple[bool, float, float | None, Any]] = {
+    # int(): 2.5 days would silently become 2; 0 days would be due the day it arrives.
+    "cases.enterprise_deadline_workdays": (
+        True,
+        1,
+        None,
+        gettext_lazy("A whole number of working days, 1 or more (0 would make a case due the day it arrives)."),
+    ),
+    "cases.sign_workhours": (
+        True,
+        1,
+        None,
+        gettext_lazy("A whole number of working hours, 1 or more (0 would make every case late to sign for)."),
+    ),
+    "cases.warn_workhours": (
+        True,
+        0,
+        None,
+        gettext_lazy("A whole number of working hours, 0 or more (0: no warning before the deadline)."),
+    ),
+    # The deadline job counts at least 1 anyway (max(…, 1)).
+    "cases.escalate_every_workdays": (True, 1, None, gettext_lazy("A whole number of working days, 1 or more.")),
+    # Level 1 = the handling unit's leader, level 2 = the street's leaders: nobody above them.
+    "cases.max_escalation_level": (
+        True,
+        0,
+        2,
+        gettext_lazy("0, 1 or 2: 0 never escalates, 1 up to the handling unit's leader, 2 up to the street's leaders."),
+    ),
+    "cases.routing_min_confidence": (
+        False,
+        0,
+        1,
+        gettext_lazy(
+            "A number from 0 to 1: a prediction's confidence is never above 1, so a higher threshold would "
+            "send every case to the dispatch desk."
+        ),
+    ),
+    "cases.duplicate_radius_m": (False, 0, None, gettext_lazy("A distance in metres, 0 or more.")),
+    "cases.duplicate_days": (True, 0, None, gettext_lazy("A whole number of days, 0 or more.")),
+    "cases.max_photos": (True, 0, 10, gettext_lazy("A whole number of photos from 0 to 10.")),
+    # The intake form states the limit in whole MB, so less than 1 MB would read "at most 0 MB".
+    "cases.max_photo_bytes": (
+        True,
+        MB,
+        50 * MB,
+        gettext_lazy("A whole number of bytes from 1048576 (1 MB) to 52428800 (50 MB)."),
+    ),
+}
+
+CODE_PREFIX_MAX = 8  # the code is at most 32 characters: prefix + yymmdd + 8 random characters
+
+
 def validate(key: str, value: Any) -> None:
-    """Refuse a value its readers cannot use: a weight "abc" made the rates page, the API and
-    the cockpit 500s, and weights summing to 1.4 gave composites above 100 %."""
+    """Refuse a value its readers cannot use, saying what is allowed: a weight "abc" made the
+    rates page, the API and the cockpit 500s, weights summing to 1.4 gave composites above
+    100 %, and a routing threshold of 1.5 sent every case to the dispatch desk."""
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
     if key not in DEFAULTS:
         raise ValidationError(_("Unknown setting %(k)s.") % {"k": key})
     default = DEFAULTS[key]
+    if key == "cases.deadline_workdays_by_nature":
+        if (
+            not isinstance(value, dict)
+            or not set(value) <= set(default)
+            or not all(_whole(v) and v >= 1 for v in value.values())
+        ):
+            raise ValidationError(
+                _(
+                    "An object giving working days by nature, each a whole number of 1 or more, for some of "
+                    "these natures: %(keys)s."
+                )
+                % {"keys": ", ".join(sorted(default))}
+            )
+        return
     if isinstance(default, dict):
         if not isinstance(value, dict) or not set(value) <= set(default):
             raise ValidationError(
                 _("An object with some of these keys: %(keys)s.") % {"keys": ", ".join(sorted(default))}
             )
         numbers = {k: v for k, v in value.items() if isinstance(default[k], (int, float))}
-        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in numbers.values()):
+        if any(not _number(v) or v < 0 for v in numbers.values()):
             raise ValidationError(_("Each value must be a number, zero or more."))
         if key == "cases.rates":
             merged = {**default, **value}
@@ -115,14 +224,20 @@ def validate(key: str, value: Any) -> None:
             if abs(total - 1) > 1e-6:
                 raise ValidationError(_("The three weights must add up to 1 (now %(t)s).") % {"t": round(total, 6)})
         return
+    if key == "cases.code_prefix":
+        if not isinstance(value, str) or not re.fullmatch(rf"[A-Za-z0-9]{{1,{CODE_PREFIX_MAX}}}", value):
+            raise ValidationError(
+                _("1 to %(n)d letters or digits, such as %(d)s: every tracking code starts with them.")
+                % {"n": CODE_PREFIX_MAX, "d": json.dumps(default)}
+            )
+        return
     if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, (int, float)):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-    else:
-        ok = isinstance(value, str) and value.strip() != ""
-    if not ok:
-        raise ValidationError(_("A value like %(d)s is expected.") % {"d": json.dumps(default)})
+        if not isinstance(value, bool):
+            raise ValidationError(_("true or false."))
+        return
+    whole, low, high, message = RANGES[key]
+    if not (_whole(value) if whole else _number(value)) or value < low or (high is not None and value > high):
+        raise ValidationError(str(message))
 
 
 def setting_set(*, key: str, value: Any, actor) -> None:

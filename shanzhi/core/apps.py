@@ -1,5 +1,7 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.apps import TasksAppConfig
 
 
 def name_api_enums() -> None:
@@ -59,6 +61,7 @@ def _key_of(path: str) -> tuple:
 
 
 class CoreConfig(AppConfig):
+    default = True  # this module holds other apps' configs too (below)
     name = "shanzhi.core"
     label = "core"
     verbose_name = _("Core")
@@ -77,5 +80,23 @@ class CoreConfig(AppConfig):
         # The office hours ("calendar.office_hours"): checked before the admin saves them; any
         # save of the row clears the cached calendar likewise.
         registry.add_settings("calendar.", workdays.validate_setting, workdays.clear_cache)
+        registry.add_setting_keys(
+            {workdays.OFFICE_HOURS_KEY: workdays.DEFAULT_OFFICE_HOURS},
+            {workdays.OFFICE_HOURS_KEY: _("Office hours of a working day: periods of [start, end], in order.")},
+        )
         post_save.connect(workdays.clear_on_setting_change, sender=SiteSetting, dispatch_uid="core-office-hours-save")
         post_delete.connect(workdays.clear_on_setting_change, sender=SiteSetting, dispatch_uid="core-office-hours-del")
+
+
+# The third-party apps' own configs name them in English only ("Axes", "Tasks Database
+# Backend"), which showed untranslated in the Chinese admin; their models' names are
+# translated in this app's catalogue (the packages mark them for translation but ship no
+# Chinese).
+class AxesConfig(AxesAppConfig):
+    default = False
+    verbose_name = _("Login lockouts")
+
+
+class TasksDatabaseConfig(TasksAppConfig):
+    default = False
+    verbose_name = _("Background tasks")

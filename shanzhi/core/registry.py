@@ -21,6 +21,15 @@ class MenuItem:
     visible: Callable[[Any], bool] | None = None
 
 
+@dataclass(frozen=True)
+class SettingKey:
+    """One known `core.SiteSetting` key, as the admin's Settings page lists and offers it."""
+
+    key: str
+    default: Any
+    description: str = ""  # lazy-translated, one line
+
+
 @dataclass
 class Registry:
     menu: list[MenuItem] = field(default_factory=list)
@@ -36,6 +45,9 @@ class Registry:
     # key prefix ("cases.") -> (validate(key, value) raising ValidationError, changed() clearing
     # the app's caches): how the admin's Settings page checks and applies a value
     settings: dict[str, tuple[Callable, Callable]] = field(default_factory=dict)
+    # key -> SettingKey: the keys an app reads, with their defaults and what they mean (the
+    # admin lists them, so that nobody has to look key names up in the code)
+    setting_keys: dict[str, SettingKey] = field(default_factory=dict)
 
     def add_menu(self, item: MenuItem) -> None:
         if item not in self.menu:
@@ -63,8 +75,18 @@ class Registry:
     def add_settings(self, prefix: str, validate: Callable, changed: Callable) -> None:
         self.settings[prefix] = (validate, changed)
 
+    def add_setting_keys(self, defaults: dict[str, Any], descriptions: dict[str, Any]) -> None:
+        for key, default in defaults.items():
+            self.setting_keys[key] = SettingKey(key, default, descriptions.get(key, ""))
+
     def settings_for(self, key: str) -> tuple[Callable, Callable] | None:
         return next((v for prefix, v in self.settings.items() if key.startswith(prefix)), None)
+
+    def known_settings(self) -> list[SettingKey]:
+        """The keys some app checks (its prefix is registered), by key."""
+        return sorted(
+            (k for k in self.setting_keys.values() if self.settings_for(k.key) is not None), key=lambda k: k.key
+        )
 
     def blockers_of(self, obj) -> list[str]:
         """What still needs `obj`, in sentences (empty: it may be retired)."""

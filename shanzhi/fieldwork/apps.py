@@ -9,7 +9,7 @@ class FieldworkConfig(AppConfig):
 
     def ready(self):
         from shanzhi.core.registry import MenuItem, registry
-        from shanzhi.fieldwork import demo, panels, services
+        from shanzhi.fieldwork import conf, demo, panels, services
 
         section = _("Field work")
         for order, (label, url, perm, icon) in enumerate(
@@ -38,6 +38,7 @@ class FieldworkConfig(AppConfig):
         registry.add_periodic("fieldwork.incidents_escalate", 60, services.incidents_escalate)
         registry.add_periodic("fieldwork.wishes_flag_near_deadline", 3600, services.wishes_flag_near_deadline)
         registry.add_periodic("fieldwork.patrols_flag_overdue", 3600, services.patrols_flag_overdue)
+        registry.add_settings(conf.PREFIX, conf.validate, conf.changed)
         try:
             from shanzhi.cases.hooks import register_origin_handler
         except ImportError:  # pragma: no cover - the cases engine is part of the project

@@ -9,7 +9,7 @@ class Open311Config(AppConfig):
 
     def ready(self):
         from shanzhi.core.registry import MenuItem, registry
-        from shanzhi.open311 import demo
+        from shanzhi.open311 import conf, demo
 
         registry.add_menu(
             MenuItem(
@@ -22,3 +22,5 @@ class Open311Config(AppConfig):
             )
         )
         registry.add_demo_loader(55, "open311", demo.load)
+        # Checked before the admin saves a value; a save clears the cache, so it applies at once.
+        registry.add_settings("open311.", conf.validate, conf.clear_cache)

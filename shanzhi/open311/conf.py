@@ -9,6 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy
+
+from shanzhi.core.registry import registry
 
 CACHE_KEY = "shanzhi:open311:settings"
 
@@ -21,7 +24,7 @@ def _default_jurisdiction() -> str:
 
 DEFAULTS: dict[str, Any] = {
     # The jurisdiction_id this installation answers to; any other is a 404.
-    "open311.jurisdiction_id": None,  # None: _default_jurisdiction()
+    "open311.jurisdiction_id": "",  # empty: _default_jurisdiction()
     # GET requests: default window and maximum rows (the spec's 90 days / 1000).
     "open311.default_days": 90,
     "open311.max_requests": 1000,
@@ -34,6 +37,23 @@ DEFAULTS: dict[str, Any] = {
     # Contact shown in discovery.
     "open311.contact": "",
 }
+
+# One line per key, shown with its default on the admin's Settings page.
+DESCRIPTIONS: dict[str, Any] = {
+    "open311.jurisdiction_id": gettext_lazy(
+        "The jurisdiction_id Open311 clients must send; empty: the deployment's OPEN311_JURISDICTION_ID."
+    ),
+    "open311.default_days": gettext_lazy("Open311 lists: the window without dates and the longest span, in days."),
+    "open311.max_requests": gettext_lazy("Open311 lists: most requests in one answer."),
+    "open311.public_kinds": gettext_lazy("Kinds of case Open311 shows."),
+    "open311.publish_descriptions": gettext_lazy(
+        "Whose descriptions Open311 publishes: open311 (those its clients posted), all or none."
+    ),
+    "open311.contact": gettext_lazy("Contact shown in the Open311 discovery."),
+}
+
+# The admin's Settings page lists these keys (open311.apps registers the check for "open311.").
+registry.add_setting_keys(DEFAULTS, DESCRIPTIONS)
 
 
 def _load() -> dict[str, Any]:
@@ -55,3 +75,52 @@ def get(key: str) -> Any:
 
 def clear_cache() -> None:
     cache.delete(CACHE_KEY)
+
+
+# key -> (lowest, highest, the message): whole numbers the views pass to int().
+RANGES: dict[str, tuple[int, int, Any]] = {
+    # 0 days would refuse every window; the highest keeps `now - days` a date.
+    "open311.default_days": (1, 3650, gettext_lazy("A whole number of days from 1 to 3650.")),
+    # 0 would answer every list empty; the highest keeps one answer quick.
+    "open311.max_requests": (1, 10000, gettext_lazy("A whole number of requests from 1 to 10000.")),
+}
+PUBLISH_POLICIES = ("open311", "all", "none")
+TEXT_MAX = {"open311.jurisdiction_id": 100, "open311.contact": 200}
+
+
+def validate(key: str, value: Any) -> None:
+    """Refuse a value the adapter cannot use, saying what is allowed (a "days" of "abc" made
+    every list a 500; an unknown policy published every description)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from shanzhi.cases.models import Case
+
+    if key not in DEFAULTS:
+        raise ValidationError(
+            _("Unknown setting %(k)s: the settings are %(keys)s.") % {"k": key, "keys": ", ".join(sorted(DEFAULTS))}
+        )
+    if key in RANGES:
+        low, high, message = RANGES[key]
+        whole = isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
+        if not whole or not low <= value <= high:
+            raise ValidationError(str(message))
+    elif key == "open311.public_kinds":
+        kinds = Case.Kind.values
+        if not isinstance(value, list) or not all(isinstance(k, str) and k in kinds for k in value):
+            raise ValidationError(_("A list of kinds of case, each one of %(kinds)s.") % {"kinds": ", ".join(kinds)})
+    elif key == "open311.publish_descriptions":
+        if value not in PUBLISH_POLICIES:
+            raise ValidationError(_("One of %(values)s.") % {"values": ", ".join(f'"{p}"' for p in PUBLISH_POLICIES)})
+    elif key == "open311.jurisdiction_id":
+        # Compared with the client's value, stripped: a space could never match.
+        if not isinstance(value, str) or len(value) > TEXT_MAX[key] or any(c.isspace() for c in value):
+            raise ValidationError(
+                _(
+                    'An id without spaces, at most %(n)d characters, such as "shanzhi.local"; "" for the '
+                    "deployment's OPEN311_JURISDICTION_ID."
+                )
+                % {"n": TEXT_MAX[key]}
+            )
+    elif not isinstance(value, str) or len(value) > TEXT_MAX[key]:
+        raise ValidationError(_("A text of at most %(n)d characters.") % {"n": TEXT_MAX[key]})

@@ -9,7 +9,7 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         from shanzhi.core.registry import MenuItem, registry
-        from shanzhi.plans import panels, services
+        from shanzhi.plans import panels, rules, services
 
         section = _("Work plan")
         items = [
@@ -28,6 +28,8 @@ class PlansConfig(AppConfig):
             )
         registry.add_home_panel(["admin", "leader", "dept", "community", "grid"], panels.plan_panel, order=200)
         registry.add_periodic("plans.supervision_sweep", 6 * 3600, services.supervision_sweep)
+        # `plans.rules`: the admin checks it as the Supervision rules page does.
+        registry.add_settings("plans.", rules.validate_setting, rules.rules_changed)
 
         from shanzhi.plans import demo_data
 

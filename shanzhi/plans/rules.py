@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from shanzhi.core.registry import registry
 from shanzhi.core.texts import Text
 
 SETTING_KEY = "plans.rules"
@@ -49,6 +50,12 @@ DEFAULT_RULES: dict[str, Any] = {
 }
 
 RULE_LABELS: dict[str, str] = {}
+
+# The admin's Settings page lists the key (plans.apps registers the check for "plans.").
+registry.add_setting_keys(
+    {SETTING_KEY: DEFAULT_RULES},
+    {SETTING_KEY: gettext_lazy("Supervision rules and scorecard points, also set on the Supervision rules page.")},
+)
 
 
 def rule_labels() -> dict[str, str]:
@@ -87,14 +94,26 @@ def current_rules() -> dict[str, Any]:
     return rules
 
 
-def validate_rules(values: dict[str, Any]) -> dict[str, int]:
-    """Whole numbers only; the report day within 1–28; thresholds ordered. Raises ValueError."""
+def validate_rules(values: dict[str, Any], *, strict: bool = False) -> dict[str, int]:
+    """Whole numbers only; the report day within 1–28; thresholds ordered. Raises ValueError.
+
+    `strict` for a value stored as given (the admin's Settings page): no unknown rule, and
+    numbers as numbers, since the rules compare and add them without int() ("20" or 2.5 would
+    break every status)."""
     out: dict[str, int] = {}
+    unknown = sorted(set(values) - set(DEFAULT_RULES))
+    if strict and unknown:
+        raise ValueError(
+            _("Unknown rule %(key)s: the rules are %(keys)s.") % {"key": unknown[0], "keys": ", ".join(DEFAULT_RULES)}
+        )
     for key in DEFAULT_RULES:
         if key not in values:
             continue
+        value = values[key]
+        if strict and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ValueError(_("%(key)s must be a whole number.") % {"key": key})
         try:
-            number = int(values[key])
+            number = int(value)
         except (TypeError, ValueError):
             raise ValueError(_("%(key)s must be a whole number.") % {"key": key}) from None
         out[key] = number
@@ -107,6 +126,27 @@ def validate_rules(values: dict[str, Any]) -> dict[str, int]:
         if merged[key] < 0:
             raise ValueError(_("%(key)s must not be negative.") % {"key": key})
     return out
+
+
+def validate_setting(key: str, value: Any) -> None:
+    """The admin's check of a "plans." SiteSetting: the rules page's checks, strict."""
+    from django.core.exceptions import ValidationError
+
+    if key != SETTING_KEY:
+        raise ValidationError(_("Unknown setting %(k)s: the settings are %(keys)s.") % {"k": key, "keys": SETTING_KEY})
+    if not isinstance(value, dict):
+        raise ValidationError(
+            _('An object of rules and whole numbers, such as {"report_day": 25}; the rules are %(keys)s.')
+            % {"keys": ", ".join(DEFAULT_RULES)}
+        )
+    try:
+        validate_rules(value, strict=True)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def rules_changed() -> None:
+    """Nothing to clear: `current_rules` reads the row each time."""
 
 
 # ----------------------------------------------------------------------------- status

@@ -9,7 +9,7 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from shanzhi.core.registry import MenuItem, registry
-        from shanzhi.projects import demo, panels, services
+        from shanzhi.projects import conf, demo, panels, services
 
         section = _("Projects")
         for order, (label, url, icon, perm) in enumerate(
@@ -32,6 +32,7 @@ class ProjectsConfig(AppConfig):
         registry.add_demo_loader(40, "projects", demo.load)
         registry.add_home_panel(["admin", "leader", "dept"], panels.projects_panel, order=300)
         registry.add_periodic("projects.stale_leads", 24 * 3600, services.stale_leads_notify)
+        registry.add_settings("projects.", conf.validate, conf.changed)
         try:
             from shanzhi.cases.hooks import register_origin_handler
         except ImportError:  # the cases engine is optional for this app

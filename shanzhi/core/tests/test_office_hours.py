@@ -161,7 +161,8 @@ def test_a_bad_value_stored_behind_the_admin_falls_back_to_the_default(caplog):
 
 
 BAD_VALUES = {
-    "empty list": ("[]", "required"),  # the admin's JSON field refuses it before we see it
+    "empty list": ("[]", "at least one period"),  # the calendar's own message, not "required"
+    "empty box": ("", "list of periods"),
     "not a list": ('"08:30-12:00"', "list of periods"),
     "an object": ('{"start": "08:30", "end": "12:00"}', "list of periods"),
     "one time only": ('[["08:30"]]', "list of periods"),
