@@ -15,9 +15,10 @@ class CasesConfig(AppConfig):
         items = [
             (_("Cases"), "cases:case_list", "cases.view_case", "list-check"),
             (_("Hotline entry"), "cases:case_add", "cases.add_case", "phone-call"),
-            (_("Three rates"), "cases:rates", "cases.view_case", "chart-bar"),
+            (_("Three rates"), "cases:rates", "cases.view_rates", "chart-bar"),
             (_("Categories"), "cases:category_list", "cases.view_category", "category"),
             (_("Keyword rules"), "cases:keywordrule_list", "cases.view_keywordrule", "filter"),
+            (_("Routing models"), "cases:routing_models", "cases.change_keywordrule", "brain"),
             (_("Submit a request (public)"), "cases:public_submit", None, "send"),
         ]
         for order, (label, url, perm, icon) in enumerate(items):
@@ -47,10 +48,11 @@ class CasesConfig(AppConfig):
         registry.add_deletion_blocker("orgs.Department", services.open_cases_of_department)
         registry.add_deletion_blocker("orgs.Community", services.open_cases_in_place)
         registry.add_deletion_blocker("orgs.Grid", services.open_cases_in_place)
+        registry.add_deletion_blocker("cases.Category", services.subcategories_under)
         # Routing left to the worker (SHANZHI_CASES_ROUTE_IN_WORKER): intake wakes the worker;
         # this sweep catches any case whose wake-up was lost.
         registry.add_periodic("cases.route_pending", 60, services.cases_route_pending)
         # The queued intake (POST /api/cases/submissions/): the same safety net for its filing.
         registry.add_periodic("cases.file_submissions", 60, services.cases_file_submissions)
         # Nightly: retrain routing from the cases assigned (and re-routed) since.
-        registry.add_periodic("cases.train_routing", 86400, training.routing_train_all)
+        registry.add_periodic(training.TRAIN_JOB, 86400, training.routing_train_all)

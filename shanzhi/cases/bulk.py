@@ -58,6 +58,26 @@ TEXT_LIMITS = {
 # few minutes for a clock that runs ahead).
 RECEIVED_EARLIEST = datetime.date(2000, 1, 1)
 RECEIVED_SKEW = datetime.timedelta(minutes=5)
+# How much of a refused value an error quotes (enough to find it in the file).
+SHOWN_CHARS = 40
+
+
+def shown(value: str) -> str:
+    """A value as an error quotes it: cut to SHOWN_CHARS characters."""
+    return value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…"
+
+
+def category_refusal(code: str) -> str:
+    """Why `code` is no category a case can take (looked up only for a refused row): unknown,
+    deleted, switched off — the last two are fixed differently from a typing error."""
+    known = Category.all_objects.filter(code=code).only("is_deleted", "is_active").first()
+    if known is None:
+        return _("Unknown category “%(value)s”.") % {"value": shown(code)}
+    if known.is_deleted:
+        return _("The category “%(value)s” has been deleted; give a category in use.") % {"value": shown(code)}
+    return _("The category “%(value)s” is switched off; switch it on or give another category.") % {
+        "value": shown(code)
+    }
 
 
 def choice_aliases(choices) -> dict[str, str]:
@@ -72,6 +92,74 @@ def choice_aliases(choices) -> dict[str, str]:
             aliases.update({str(label): value for value, label in choices.choices})
     aliases.update({value: value for value in choices.values})
     return aliases
+
+
+def import_columns() -> list[dict]:
+    """The import's columns for its page, from IMPORT_ALIASES (the names a header may have):
+    what each holds, whether it is required, what to write in it — in the active language."""
+    from django.utils.text import capfirst
+
+    def labels(choices) -> str:
+        return " / ".join(str(label) for _v, label in choices.choices)
+
+    notes = {
+        "description": _("required"),
+        "category": _("the code of a sub-category in use; empty: routed by the text"),
+        "nature": _("one of: %(labels)s; empty: %(default)s")
+        % {"labels": labels(Case.Nature), "default": Case.Nature.HELP.label},
+        "kind": _("one of: %(labels)s; empty: %(default)s")
+        % {"labels": labels(Case.Kind), "default": Case.Kind.HOTLINE.label},
+        "longitude": _("decimal degrees, with the latitude"),
+        "latitude": _("decimal degrees, with the longitude"),
+        "received_at": _("like 2025-03-01 09:30; empty: the time of the import"),
+    }
+    return [
+        {
+            "label": capfirst(Case._meta.get_field(key).verbose_name),
+            "names": names,
+            "required": key == "description",
+            "note": notes.get(key, ""),
+        }
+        for key, names in IMPORT_ALIASES.items()
+    ]
+
+
+def template_header(key: str) -> str:
+    """The header the template gives `key`: its first Chinese name for a Chinese reader, its
+    English name otherwise (both accepted by the import)."""
+    from django.utils.translation import get_language
+
+    names = IMPORT_ALIASES[key]
+    if (get_language() or "").lower().startswith("zh"):
+        return next((n for n in names if not n.isascii()), names[0])
+    return names[0]
+
+
+def import_template() -> tuple[list[str], list[list[str]]]:
+    """Headers and one example row for the import template (the example imports as it is)."""
+    in_use = Category.objects.filter(is_active=True, parent__isnull=False).order_by("sort_order", "code")
+    # The example is about a street light: the category whose keywords say so, else the first.
+    category = (
+        in_use.filter(keywords__contains="路灯").values_list("code", flat=True).first()
+        or in_use.values_list("code", flat=True).first()
+    )
+    received = timezone.localtime().replace(hour=9, minute=30, second=0, microsecond=0)
+    if received > timezone.now():
+        received -= datetime.timedelta(days=1)
+    example = {
+        "description": _("The street light at the gate of building 3 has been out for a week."),
+        "title": _("Street light out"),
+        "category": category or "",
+        "nature": str(Case.Nature.HELP.label),
+        "kind": str(Case.Kind.HOTLINE.label),
+        "longitude": "",
+        "latitude": "",
+        "address": _("Building 3, Hepingli"),
+        "reporter_name": _("Mr Zhang"),
+        "reporter_phone": "13800000000",
+        "received_at": f"{received:%Y-%m-%d %H:%M}",
+    }
+    return [template_header(key) for key in IMPORT_ALIASES], [[example[key] for key in IMPORT_ALIASES]]
 
 
 last_timings: dict[str, float] = {}
@@ -311,8 +399,8 @@ def import_cases(
             i,
             row,
             key,
-            _("too long: %(n)d characters, at most %(max)d (nothing is cut)")
-            % {"n": len(value), "max": TEXT_LIMITS[key]},
+            _("“%(value)s” is too long: %(n)d characters, at most %(max)d (nothing is cut)")
+            % {"value": shown(value), "n": len(value), "max": TEXT_LIMITS[key]},
         )
 
     for i, row in enumerate(rows, start=2):  # plain dicts: counted from 2 (the header is row 1)
@@ -326,23 +414,28 @@ def import_cases(
         if cat_code:
             cat = cats.get(cat_code)
             if cat is None:
-                raise refuse(i, row, "category", _("Unknown category."))
+                raise refuse(i, row, "category", category_refusal(cat_code))
             if cat.parent_id is None:
                 raise refuse(i, row, "category", _(TOP_LEVEL_CATEGORY) % {"code": cat_code})
         raw = p_nature(row)
         nature = natures.get(raw) if raw else default_nature
         if nature is None:
-            raise refuse(i, row, "nature", _("Unknown nature of request."))
+            raise refuse(i, row, "nature", _("Unknown nature of request “%(value)s”.") % {"value": shown(raw)})
         raw = p_kind(row)
         kind = kinds.get(raw) if raw else default_kind
         if kind is None:
-            raise refuse(i, row, "kind", _("Unknown kind of case."))
+            raise refuse(i, row, "kind", _("Unknown kind of case “%(value)s”.") % {"value": shown(raw)})
         raw_lon, raw_lat = p_lon(row), p_lat(row)
         if raw_lon or raw_lat:
             try:
                 lon, lat = _validate_location(raw_lon or None, raw_lat or None)
             except ValidationError as exc:
-                raise refuse(i, row, "longitude" if raw_lon else "latitude", " ".join(exc.messages)) from None
+                key = "longitude" if raw_lon else "latitude"
+                value = ", ".join(v for v in (raw_lon, raw_lat) if v)  # the pair: either may be wrong
+                reason = " ".join(exc.messages)
+                raise refuse(
+                    i, row, key, _("“%(value)s”: %(reason)s") % {"value": shown(value), "reason": reason}
+                ) from None
         else:
             lon = lat = None
         raw_at = p_at(row)
@@ -352,7 +445,12 @@ def import_cases(
                 try:
                     received = datetime.datetime.fromisoformat(raw_at.replace("/", "-"))
                 except ValueError:
-                    raise refuse(i, row, "received_at", _("Unreadable date and time (use 2025-03-01 09:30).")) from None
+                    raise refuse(
+                        i,
+                        row,
+                        "received_at",
+                        _("Unreadable date and time “%(value)s” (use 2025-03-01 09:30).") % {"value": shown(raw_at)},
+                    ) from None
                 if received.utcoffset() is None:  # timezone.is_naive → make_aware in the current zone
                     received = received.replace(tzinfo=tz)
                 if not earliest <= received <= latest:
@@ -361,7 +459,7 @@ def import_cases(
                         row,
                         "received_at",
                         _("%(value)s is out of range: a case is received between %(earliest)s and now.")
-                        % {"value": raw_at, "earliest": RECEIVED_EARLIEST.isoformat()},
+                        % {"value": shown(raw_at), "earliest": RECEIVED_EARLIEST.isoformat()},
                     )
                 times[raw_at] = received
         else:

@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.cases import selectors
-from shanzhi.cases.models import CLOSED_STATES, Case
+from shanzhi.cases.models import CLOSED_STATES, Case, Category
+from shanzhi.core.filtersets import FilterSet
 from shanzhi.orgs.filtersets import ScopedFilterSet
 from shanzhi.orgs.models import Community, Department, Grid
 
@@ -45,3 +46,11 @@ class CaseFilterSet(ScopedFilterSet):
         if not value:
             return qs
         return qs.overdue(timezone.now())
+
+
+class CategoryFilterSet(FilterSet):
+    """The category list: active or switched-off ones."""
+
+    class Meta:
+        model = Category
+        fields = ["is_active"]

@@ -207,14 +207,18 @@ class KeywordRuleForm(forms.ModelForm):
         model = KeywordRule
         fields = ["name", "keywords", "department", "category", "priority", "is_active"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = KeywordRule.category_choices(self.instance.category_id)
+
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Excel (.xlsx) or CSV file"),
-        help_text=_(
-            "Columns: description (required), title, category (sub-category code), nature, kind, longitude, "
-            "latitude, address, reporter_name, reporter_phone, received_at."
-        ),
+        help_text=_("The first row names the columns (see the table below); other columns are ignored."),
+        error_messages={
+            "empty": _("The file is empty: it is neither an Excel workbook (.xlsx) nor a CSV file with a header row.")
+        },
     )
     again = forms.BooleanField(
         label=_("Import it again"),

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, pgettext, pgettext_lazy
+from django.utils.translation import gettext_noop, ngettext, pgettext, pgettext_lazy
 
 from shanzhi.cases import workflow
 from shanzhi.core import texts
@@ -76,7 +76,10 @@ class Category(BaseModel):
         help_text=_("Empty: the deadline of the request's nature applies."),
     )
     deadline_workhours = models.PositiveIntegerField(
-        _("deadline (working hours)"), null=True, blank=True, help_text=_("Used instead of days when set.")
+        _("deadline (working hours)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave the working days empty for a deadline in hours."),
     )
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     keywords = models.CharField(
@@ -97,8 +100,18 @@ class Category(BaseModel):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
     def clean(self):
-        """Two levels: a sub-category's parent is a top-level category, never itself."""
+        """Two levels: a sub-category's parent is a top-level category, never itself. A deadline
+        is in working days or in working hours, never both (hours would silently win), never 0."""
         super().clean()
+        errors = {}
+        if self.deadline_workdays is not None and self.deadline_workhours is not None:
+            errors["deadline_workhours"] = _("Give the deadline in working days or in working hours, not both.")
+        elif self.deadline_workhours == 0:
+            errors["deadline_workhours"] = _("A deadline in working hours is at least 1 hour.")
+        if self.deadline_workdays == 0:
+            errors["deadline_workdays"] = _("A deadline in working days is at least 1 day.")
+        if errors:
+            raise ValidationError(errors)
         if self.parent_id is None:
             return
         if self.pk is not None and self.parent_id == self.pk:
@@ -111,6 +124,21 @@ class Category(BaseModel):
     @property
     def top(self) -> Category:
         return self.parent if self.parent_id else self
+
+    def deletion_consequences(self) -> list[str]:
+        """What deleting it does, for the confirmation page (`ObjectDeleteView`): open cases
+        keep their category, but intake no longer offers it."""
+        n = Case.objects.open().filter(category=self).count()
+        if not n:
+            return []
+        return [
+            ngettext(
+                "%(n)d open case uses this category: it keeps it, but new cases can no longer choose it.",
+                "%(n)d open cases use this category: they keep it, but new cases can no longer choose it.",
+                n,
+            )
+            % {"n": n}
+        ]
 
 
 class KeywordRule(BaseModel):
@@ -140,6 +168,34 @@ class KeywordRule(BaseModel):
 
     def keyword_list(self) -> list[str]:
         return [k.strip() for k in self.keywords.replace("，", ",").split(",") if k.strip()]
+
+    def clean(self):
+        """At least one keyword (",,，" matches nothing), and a sub-category: a case belongs to
+        one (`TOP_LEVEL_CATEGORY`; the import refuses a top-level category too)."""
+        super().clean()
+        errors = {}
+        if self.keywords and not self.keyword_list():
+            errors["keywords"] = _("Give at least one keyword: the commas only separate them.")
+        if self.category_id is not None:
+            category = Category.all_objects.filter(pk=self.category_id).first()
+            if category is not None and category.parent_id is None:
+                errors["category"] = _(TOP_LEVEL_CATEGORY) % {"code": category.code}
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def category_choices(cls, current_id: int | None = None):
+        """The categories a rule may point at: active sub-categories, plus the one the rule
+        already has (switched off or deleted since), so that editing the rule neither hides
+        nor silently drops it."""
+        offered = models.Q(is_active=True, is_deleted=False, parent__isnull=False)
+        if current_id is not None:
+            offered |= models.Q(pk=current_id)
+        return (
+            Category.all_objects.filter(offered)
+            .select_related("parent")
+            .order_by("parent__sort_order", "parent__code", "sort_order", "code")
+        )
 
 
 def _unindexed(name: str) -> models.Field:
@@ -425,6 +481,9 @@ class Case(BaseModel):
         ordering = ["-received_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # The three rates are the staff's assessment: a resident, who may view their own cases,
+        # does not see them.
+        permissions = [("view_rates", _("Can view the three rates and rankings"))]
         constraints = [
             # Constraints rather than unique=True: PostgreSQL then makes no `_like` twin index.
             models.UniqueConstraint(fields=["code"], name="cases_case_code_uniq"),

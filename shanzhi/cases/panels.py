@@ -23,7 +23,14 @@ def cases_panel(request):
                 reverse("cases:case_list") + "?status=dispatched",
             ),
         ],
-        "links": [(_("Three rates"), reverse("cases:rates")), (_("Hotline entry"), reverse("cases:case_add"))],
+        "links": [
+            (label, reverse(url))
+            for label, url, perm in (
+                (_("Three rates"), "cases:rates", "cases.view_rates"),
+                (_("Hotline entry"), "cases:case_add", "cases.add_case"),
+            )
+            if user.has_perm(perm)
+        ],
     }
 
 

@@ -2,6 +2,7 @@
 
 _STAFF_READ = [
     "cases.view_case",
+    "cases.view_rates",
     "cases.add_case",
     "cases.change_case",
     "cases.view_category",

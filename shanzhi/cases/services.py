@@ -339,6 +339,21 @@ def open_cases_in_place(place) -> str:
     ) % {"n": n}
 
 
+def subcategories_under(category) -> str:
+    """Why a top-level category cannot be retired yet: sub-categories under it (switched off
+    or not), which would be left orphaned — and, when active, still offered at intake."""
+    from django.utils.translation import ngettext
+
+    n = Category.objects.filter(parent=category).count()
+    if not n:
+        return ""
+    return ngettext(
+        "%(n)d sub-category is still in use under it: delete it or move it to another category first",
+        "%(n)d sub-categories are still in use under it: delete them or move them to another category first",
+        n,
+    ) % {"n": n}
+
+
 def intake_placement_errors(actor, *, grid=None, enterprise=None, department=None) -> dict[str, str]:
     """What a staff or API caller may not decide when filing a case: a grid outside their own
     part of the street (`selectors.placeable_grids`), an enterprise they cannot see, or the

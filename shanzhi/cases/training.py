@@ -50,6 +50,8 @@ def _split(texts, labels, seed=42):
     return train, test
 
 
+# The periodic job that retrains every routing model (nightly; "Retrain now" on the models page).
+TRAIN_JOB = "cases.train_routing"
 KEEP_MODEL_FILES = 3  # per target: the active model and the two before it
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", v.AttachmentView.as_view(), name="attachment"),
     path("rates/", v.RatesView.as_view(), name="rates"),
     path("import/", v.CaseImportView.as_view(), name="import"),
+    path("import/template/", v.CaseImportTemplateView.as_view(), name="import_template"),
     path("routing-models/", v.RoutingModelsView.as_view(), name="routing_models"),
     *crud_paths(
         "categories",

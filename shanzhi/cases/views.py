@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views import generic
 
-from shanzhi.cases import conf, filtersets, forms, router, selectors, services, workflow
+from shanzhi.cases import conf, filtersets, forms, router, selectors, services, training, workflow
 from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, CaseEvent, Category, KeywordRule, RoutingModel
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
 from shanzhi.core.params import expected_version, year_param
 from shanzhi.core.scoping import ADD, CHANGE, VIEW, scope_for
+from shanzhi.core.tasks import enqueue_job_now, job_under_way
 from shanzhi.core.views import (
     Column,
     ObjectCreateView,
@@ -566,6 +567,7 @@ class RatesView(ScopedMixin, generic.TemplateView):
     """Three rates and process rates by grid / community / department / category / month."""
 
     model = Case
+    permission_required = "cases.view_rates"
     template_name = "cases/rates.html"
 
     def get(self, request, *args, **kwargs):
@@ -581,13 +583,14 @@ class RatesView(ScopedMixin, generic.TemplateView):
         year = year_param(self.request.GET.get("year", ""))
         if year:
             qs = qs.filter(received_at__year=year)
-        return dim, qs, selectors.rates_by(qs, dim)
+        return dim, year, qs, selectors.rates_by(qs, dim)
 
     def export(self):
         """The rates as fractions in cells formatted as percentages (Excel computes with them and
         shows the page's figures), each beside the counts it is made of."""
-        dim, _qs, rows = self.rows()
-        headers = [str(selectors.DIMENSIONS[dim][1]), pgettext("case", "rank"), _("cases"), _("valid call-backs")]
+        dim, year, _qs, rows = self.rows()
+        dimension = str(selectors.DIMENSIONS[dim][1])
+        headers = [dimension, pgettext("case", "rank"), _("cases"), _("valid call-backs")]
         columns = []  # (kind, name): kind "rate" or "count"
         for key, heading, _num, _den in RATE_COLUMNS:
             for count_heading, name in EXPORT_COUNTS.get(key, []):
@@ -597,11 +600,13 @@ class RatesView(ScopedMixin, generic.TemplateView):
             columns.append(("rate", key))
         formats = {i + 4: PERCENT_FORMAT for i, (kind, _name) in enumerate(columns) if kind == "rate"}
         data = ([r.label, r.rank or "", r.total, r.valid] + [getattr(r, name) for _kind, name in columns] for r in rows)
-        return xlsx_response(headers, data, filename=_("three-rates"), number_formats=formats)
+        # Named by what it holds: several exports (by grid, by month, one year) stay apart.
+        filename = "-".join([_("three-rates"), dimension, *([str(year)] if year else [])])
+        return xlsx_response(headers, data, filename=filename, number_formats=formats)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        dim, qs, rows = self.rows()
+        dim, _year, qs, rows = self.rows()
         ctx["constants"] = selectors.constants()
         weight = ctx["constants"]["basic_satisfied_weight"]
         ctx["dimension"] = dim
@@ -644,6 +649,7 @@ class AttachmentView(ScopedFileView):
 
 class CategoryList(ObjectListView):
     model = Category
+    filterset_class = filtersets.CategoryFilterSet
     search_fields = ("name", "code", "keywords")
     columns = [
         Column("code", gettext_lazy("code")),
@@ -724,15 +730,43 @@ class KeywordRuleDelete(ObjectDeleteView):
 
 
 class RoutingModelsView(ScopedMixin, generic.TemplateView):
-    """Trained routing models and their measured accuracy."""
+    """Trained routing models: the active ones with their accuracy per class on the held-out
+    fifth, the history, and retraining now (the nightly job, put on the queue by hand)."""
 
     model = Case
     permission_required = "cases.change_keywordrule"
     template_name = "cases/routing_models.html"
 
+    def post(self, request, *args, **kwargs):
+        if enqueue_job_now(training.TRAIN_JOB):
+            messages.success(
+                request, _("Retraining has started in the background: the new models appear here in a few minutes.")
+            )
+        else:
+            messages.info(request, _("Retraining is already under way."))
+        return redirect(request.path)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["models"] = RoutingModel.objects.defer("data")[:20]
+        names = {
+            RoutingModel.Target.DEPARTMENT: dict(Department.objects.values_list("code", "name")),
+            RoutingModel.Target.CATEGORY: {c.code: str(c) for c in Category.all_objects.select_related("parent")},
+        }
+        ctx["active"] = [
+            (
+                m,
+                sorted(
+                    (
+                        (names[m.target].get(code, code), figures)
+                        for code, figures in m.metrics.get("per_class", {}).items()
+                    ),
+                    key=lambda pair: pair[0],
+                ),
+            )
+            for m in RoutingModel.objects.defer("data").filter(is_active=True).order_by("target")
+        ]
+        ctx["retraining"] = job_under_way(training.TRAIN_JOB)
         return ctx
 
 
@@ -906,9 +940,26 @@ class CaseImportView(ScopedMixin, generic.FormView):
         return redirect("cases:case_list")
 
     def get_context_data(self, **kwargs):
+        from shanzhi.cases.bulk import import_columns
         from shanzhi.core.excel import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 
         ctx = super().get_context_data(**kwargs)
         ctx["max_rows"] = f"{MAX_IMPORT_ROWS:,}"
         ctx["max_mb"] = MAX_IMPORT_BYTES // (1024 * 1024)
+        ctx["columns"] = import_columns()
         return ctx
+
+
+class CaseImportTemplateView(ScopedMixin, generic.View):
+    """An .xlsx to fill in for the import: its headers in the reader's language, one example row."""
+
+    model = Case
+    scope_action = ADD
+    permission_required = CaseImportView.permission_required
+
+    def get(self, request, *args, **kwargs):
+        from shanzhi.cases.bulk import import_template
+        from shanzhi.core.excel import xlsx_response
+
+        headers, rows = import_template()
+        return xlsx_response(headers, rows, filename=_("case import template"))

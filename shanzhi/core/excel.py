@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -125,16 +126,77 @@ def _too_large() -> TableReadError:
     return TableReadError(_("The file is too large (at most %(mb)d MB).") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})
 
 
-def _csv_records(raw: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    text = None
+def _not_a_table() -> TableReadError:
+    return TableReadError(_("The file is neither an Excel workbook (.xlsx) nor a CSV text file."))
+
+
+# What a file that is not a table often is, by its first bytes (whatever its name says): the
+# message names it. Most of these would also fail as text, but a small PDF decodes as GB18030
+# and was read as a CSV whose header was "%PDF-1.4".
+_SIGNATURES = (
+    (b"%PDF-", gettext_lazy("a PDF document")),
+    (b"\x89PNG\r\n\x1a\n", gettext_lazy("an image")),
+    (b"\xff\xd8\xff", gettext_lazy("an image")),
+    (b"GIF87a", gettext_lazy("an image")),
+    (b"GIF89a", gettext_lazy("an image")),
+    (b"II*\x00", gettext_lazy("an image")),
+    (b"MM\x00*", gettext_lazy("an image")),
+    (b"RIFF", gettext_lazy("an image, sound or video file")),
+    (b"{\\rtf", gettext_lazy("a Word document")),
+    (b"\x1f\x8b", gettext_lazy("a compressed archive")),
+    (b"7z\xbc\xaf\x27\x1c", gettext_lazy("a compressed archive")),
+    (b"Rar!\x1a\x07", gettext_lazy("a compressed archive")),
+    # OLE2: .xls, .doc, and also a workbook saved with a password.
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        gettext_lazy("an old-format Office file (.xls, .doc) or a workbook with a password"),
+    ),
+)
+# Parts that name what else an Office Open XML / OpenDocument zip is.
+_ZIP_KINDS = (
+    ("word/", gettext_lazy("a Word document")),
+    ("ppt/", gettext_lazy("a PowerPoint presentation")),
+    ("content.xml", gettext_lazy("an OpenDocument file (save it as .xlsx)")),
+)
+
+
+def _not_a_table_but(kind) -> TableReadError:
+    return TableReadError(
+        _("The file is %(kind)s, not an Excel workbook (.xlsx) or a CSV file: save the table as one of those.")
+        % {"kind": kind}
+    )
+
+
+def _looks_binary(text: str) -> bool:
+    """Text decoded from a file that is not text: NUL, or control and private-use characters
+    throughout (GB18030 decodes most byte strings). A stray control character or two in an
+    exported CSV is common and is stripped from the values, so a few do not count."""
+    if "\x00" in text:
+        return True
+    sample = text[:65536]
+    odd = sum(
+        1
+        for ch in sample
+        if (ch < " " and ch not in "\t\n\r\f\v")
+        or "\x7f" <= ch <= "\x9f"
+        or "\ue000" <= ch <= "\uf8ff"
+        or ch == "\ufffd"
+    )
+    return odd >= 3 and odd * 20 >= len(sample)
+
+
+def _decoded(raw: bytes) -> str | None:
+    """The file as text (UTF-8, else GB18030, as Chinese Excel saves CSV), or None if it is not text."""
     for enc in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(enc)
-            break
         except UnicodeDecodeError:
             continue
-    if text is None or "\x00" in text:
-        raise TableReadError(_("The file is neither an Excel workbook (.xlsx) nor a CSV text file."))
+        return None if _looks_binary(text) else text
+    return None
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, Sequence[Any]]]:
     # strict: a quote left open is an error, not the rest of the file glued into one cell.
     reader = csv.reader(io.StringIO(text), strict=True)
     number = 0
@@ -155,13 +217,22 @@ def _csv_records(raw: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
         yield number, record
 
 
+def _unreadable() -> TableReadError:
+    return TableReadError(_("The file is not a readable Excel workbook (.xlsx)."))
+
+
 def _xlsx_records(raw: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    unreadable = _("The file is not a readable Excel workbook (.xlsx).")
+    unreadable = _unreadable()
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            unpacked = sum(info.file_size for info in zf.infolist())
+            infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise TableReadError(unreadable) from exc
+        raise unreadable from exc
+    names = [info.filename.lower() for info in infos]
+    if not any(n.endswith("workbook.xml") for n in names):  # a .docx, an .ods, any other zip
+        kind = next((k for part, k in _ZIP_KINDS if any(n.startswith(part) for n in names)), None)
+        raise _not_a_table_but(kind) if kind else _not_a_table()
+    unpacked = sum(info.file_size for info in infos)
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise TableReadError(
             _("The workbook unpacks to more than %(mb)d MB; save it again or split it.")
@@ -170,7 +241,7 @@ def _xlsx_records(raw: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
     try:
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise TableReadError(unreadable) from exc
+        raise unreadable from exc
     try:
         ws = wb.worksheets[0]
         # The <dimension> a file declares is not trusted: openpyxl would pad every row to it
@@ -181,7 +252,7 @@ def _xlsx_records(raw: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
     except TableReadError:
         raise
     except Exception as exc:  # a broken sheet shows only while it is read
-        raise TableReadError(unreadable) from exc
+        raise unreadable from exc
     finally:
         wb.close()
 
@@ -226,6 +297,21 @@ def _headers(values: Sequence[Any], number: int) -> list[str]:
     return headers
 
 
+def _records(raw: bytes, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
+    """The file's records, read as what its content is (a workbook, a CSV text), not as what its
+    name says; anything else is refused as not a table, named when it is recognised."""
+    if raw.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _xlsx_records(raw)
+    for signature, kind in _SIGNATURES:
+        if raw.startswith(signature):
+            raise _not_a_table_but(kind)
+    text = _decoded(raw)
+    if text is not None:
+        return _csv_records(text)
+    # Binary, of no kind recognised: a file named .xlsx is a broken workbook to its owner.
+    raise _unreadable() if name.lower().endswith((".xlsx", ".xlsm")) else _not_a_table()
+
+
 def read_table(uploaded, *, required: Sequence[str] = ()) -> Table:
     """Rows of an uploaded .xlsx or .csv as dicts keyed by the header row (stripped strings,
     without the control characters XML cannot carry), each with its spreadsheet row number.
@@ -242,13 +328,11 @@ def read_table(uploaded, *, required: Sequence[str] = ()) -> Table:
     raw = uploaded.read(MAX_IMPORT_BYTES + 1) if hasattr(uploaded, "read") else bytes(uploaded)
     if len(raw) > MAX_IMPORT_BYTES:
         raise _too_large()
-    if not raw:
-        raise TableReadError(_("The file is empty."))
-    lower = name.lower()
-    if lower.endswith(".csv") or (not raw.startswith(b"PK") and not lower.endswith(".xlsx")):
-        records = _csv_records(raw)
-    else:
-        records = _xlsx_records(raw)
+    if not raw.strip():
+        raise TableReadError(
+            _("The file is empty: it is neither an Excel workbook (.xlsx) nor a CSV file with a header row.")
+        )
+    records = _records(raw, name)
     table = Table()
     table.sha256 = hashlib.sha256(raw).hexdigest()
     table.name = name

@@ -413,6 +413,14 @@ class ObjectDeleteView(ScopedMixin, generic.DetailView):
     scope_action = DELETE
     template_name = "core/object_confirm_delete.html"
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        # What deleting it does, if the model says (`deletion_consequences()` → sentences):
+        # e.g. open cases that keep a category intake no longer offers.
+        consequences = getattr(self.object, "deletion_consequences", None)
+        ctx["consequences"] = consequences() if callable(consequences) else []
+        return ctx
+
     def post(self, request, *args, **kwargs):
         obj = self.get_object()
         reason = request.POST.get("reason", "").strip()

@@ -39,6 +39,13 @@ class KeywordRuleSerializer(BaseModelSerializer):
         fields = [*COMMON, "name", "keywords", "department", "category", "priority", "is_active"]
         read_only_fields = COMMON
 
+    def get_fields(self):
+        # The rule form's choices: active sub-categories, and the rule's own current one.
+        fields = super().get_fields()
+        current = self.instance.category_id if isinstance(self.instance, KeywordRule) else None
+        fields["category"].queryset = KeywordRule.category_choices(current)
+        return fields
+
 
 class CaseEventSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField(allow_null=True)

@@ -217,6 +217,8 @@ class RatesViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     queryset = Case.objects.all()
     serializer_class = s.RateRowSerializer
     pagination_class = None
+    action_scopes = {"list": VIEW}
+    action_permissions = {"list": "cases.view_rates"}
 
     @extend_schema(
         parameters=[

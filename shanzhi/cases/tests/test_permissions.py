@@ -38,11 +38,24 @@ def test_pages(client_for, case, role, other):
     assert c.get(f"/cases/{case.pk}/").status_code == want
     # hotline entry: roles with add_case
     assert c.get("/cases/new/").status_code == (403 if role == "leader" else 200)
-    assert c.get("/cases/rates/").status_code == 200
+    # the three rates, page and export: staff only (a resident sees their own cases, not rates)
+    assert c.get("/cases/rates/").status_code == (403 if role == "resident" else 200)
+    assert c.get("/cases/rates/?export=xlsx").status_code == (403 if role == "resident" else 200)
     assert c.get("/cases/categories/").status_code == (403 if role == "resident" else 200)
     assert c.get("/cases/categories/add/").status_code == (200 if role in ("admin", "leader") else 403)
     assert c.get("/cases/keyword-rules/").status_code == (403 if role in ("resident", "grid") else 200)
     assert c.get("/cases/routing-models/").status_code == (200 if role in ("admin", "leader") else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_links_to_the_three_rates_only_for_those_who_may_see_them(client_for, case, role):
+    """The menu and the home page's cases panel link the rates page for staff, not residents;
+    the panel's hotline link likewise only for those who may add cases."""
+    c = client_for(role, False)
+    home, cases = c.get("/home/").content.decode(), c.get("/cases/").content.decode()
+    assert ('href="/cases/rates/"' in home) is (role != "resident")
+    assert ('href="/cases/rates/"' in cases) is (role != "resident")
+    assert ('href="/cases/new/"' in home) is (role != "leader")
 
 
 @pytest.mark.parametrize("other", [False, True], ids=["in", "out"])
@@ -83,7 +96,7 @@ def test_api(api_for, case, role, other):
         assert r.json()["status"] == "signed"
     else:  # leader, community, grid: in scope but not the handler
         assert r.status_code == 403
-    assert c.get("/api/cases/rates/?by=grid").status_code == 200
+    assert c.get("/api/cases/rates/?by=grid").status_code == (403 if role == "resident" else 200)
     assert c.get("/api/cases/categories/").status_code == (403 if role == "resident" else 200)
 
 

@@ -125,6 +125,35 @@ def _seed_training(org):
         )
 
 
+def test_the_models_page_shows_accuracy_per_class_and_retrains_on_request(org, client_for):
+    from django_tasks_db.models import DBTaskResult
+
+    from shanzhi.core.tasks import run_periodic_job
+
+    _seed_training(org)
+    row = routing_train(target=RoutingModel.Target.DEPARTMENT)
+    c = client_for("leader")
+    c.cookies["django_language"] = "en"
+    page = c.get("/cases/routing-models/").content.decode()
+    card = page[page.index('data-testid="active-department"') :]
+    for code, figures in row.metrics["per_class"].items():
+        name = org.departments[code].name
+        assert name in card and f'<td class="text-end">{figures["support"]}</td>' in card
+    assert 'data-testid="retrain"' in page and "Retraining…" not in page
+
+    def queued():
+        rows = DBTaskResult.objects.ready().filter(task_path=run_periodic_job.module_path)
+        return [r.args_kwargs["args"] for r in rows]
+
+    r = c.post("/cases/routing-models/", follow=True)
+    assert "Retraining has started" in r.content.decode() and queued() == [["cases.train_routing"]]
+    r = c.post("/cases/routing-models/", follow=True)
+    assert "already under way" in r.content.decode() and queued() == [["cases.train_routing"]]
+    assert "Retraining…" in r.content.decode()
+    assert client_for("grid").post("/cases/routing-models/").status_code == 403
+    assert queued() == [["cases.train_routing"]]
+
+
 def test_classifier_trained_from_assigned_cases_routes_with_reason(org):
     _seed_training(org)
     row = routing_train(target=RoutingModel.Target.DEPARTMENT)

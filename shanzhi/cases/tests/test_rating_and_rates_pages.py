@@ -2,10 +2,12 @@
 the three-rates page and its Excel export showing the same figures."""
 
 import io
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import lxml.html
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from shanzhi.cases import services
@@ -153,3 +155,13 @@ def test_rates_page_and_export_show_the_same_percentages_and_counts(org, client_
     urban_row = next(r for r in rows[1:] if r[0].value == urban)
     assert urban_row[col["satisfied"]].value == 1 and urban_row[col["basically satisfied"]].value == 1
     assert Case.objects.filter(callback_valid=True).count() == 4
+
+
+def test_the_export_is_named_by_its_dimension_and_year(org, client_for):
+    c = client_for("leader")
+    c.cookies["django_language"] = "en"
+    year = timezone.localdate().year
+    by_grid = c.get(f"/cases/rates/?by=grid&year={year}&export=xlsx")["Content-Disposition"]
+    assert re.search(rf"three-rates-grid-{year}-\d{{8}}-\d{{4}}\.xlsx", by_grid), by_grid
+    by_month = c.get("/cases/rates/?by=month&export=xlsx")["Content-Disposition"]
+    assert re.search(r"three-rates-month-\d{8}-\d{4}\.xlsx", by_month), by_month  # every year: none named

@@ -170,7 +170,8 @@ def test_read_errors_and_row_errors_are_in_the_users_language():
     with translation.override("zh-hans"):
         with pytest.raises(TableReadError) as exc:
             read_table(upload(b"", "x.csv"))
-        assert not re.search(r"[A-Za-z]{3}", str(exc.value)), str(exc.value)
+        text = re.sub(r"Excel|xlsx|CSV", "", str(exc.value))  # names of formats, not English
+        assert not re.search(r"[A-Za-z]{3}", text), str(exc.value)
         (message,) = ImportRowError(7, "原因", column="诉求内容").messages
         assert "row" not in message and "7" in message and "诉求内容" in message
     assert ImportRowError(7, "why", column="诉求内容").messages == ["row 7, column 诉求内容: why"]

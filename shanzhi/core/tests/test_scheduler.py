@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from shanzhi.core.models import PeriodicJob
 from shanzhi.core.registry import registry
-from shanzhi.core.tasks import enqueue_due_jobs, run_periodic_job
+from shanzhi.core.tasks import RUN_NOW_STALE, enqueue_due_jobs, enqueue_job_now, job_under_way, run_periodic_job
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +52,24 @@ def test_once_enqueues_every_job_and_a_run_records_how_it_ended():
     job = PeriodicJob.objects.get(name="cases.check_deadlines")
     assert job.finished_at is not None and job.finished_at >= job.enqueued_at
     assert "warned" in job.result
+
+
+def test_run_now_queues_a_job_once_until_it_finishes():
+    """An administrator's "run now": queued unless under way; after its run (or once the run
+    is an hour overdue) it may be queued again; an unknown job is an error."""
+    t0 = timezone.now()
+    assert enqueue_job_now("cases.train_routing", t0) is True
+    assert job_under_way("cases.train_routing", t0)
+    assert enqueue_job_now("cases.train_routing", t0 + datetime.timedelta(seconds=5)) is False  # a second click
+    assert _queued("cases.train_routing") == 1
+    PeriodicJob.objects.filter(name="cases.train_routing").update(finished_at=t0 + datetime.timedelta(minutes=2))
+    assert not job_under_way("cases.train_routing", t0 + datetime.timedelta(minutes=3))
+    assert enqueue_job_now("cases.train_routing", t0 + datetime.timedelta(minutes=3)) is True
+    assert _queued("cases.train_routing") == 2
+    # A run that never finished (the worker stopped): after an hour it may be queued again.
+    late = t0 + datetime.timedelta(minutes=3) + RUN_NOW_STALE + datetime.timedelta(seconds=1)
+    assert enqueue_job_now("cases.train_routing", late) is True
+    # The scheduler's own claim counts from the last queuing, by hand or not.
+    assert "cases.train_routing" not in enqueue_due_jobs(late + datetime.timedelta(seconds=1))
+    with pytest.raises(LookupError):
+        enqueue_job_now("no.such_job")
