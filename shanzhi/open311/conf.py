@@ -38,6 +38,11 @@ DEFAULTS: dict[str, Any] = {
     "open311.contact": "",
 }
 
+# The kinds a setting may publish: what residents reported and what patrols found. An
+# enterprise's request (its business), a coordination item between units and a whistle-blowing
+# (吹哨) stay internal whatever the setting says.
+PUBLISHABLE_KINDS = ("request", "hotline", "finding")
+
 # One line per key, shown with its default on the admin's Settings page.
 DESCRIPTIONS: dict[str, Any] = {
     "open311.jurisdiction_id": gettext_lazy(
@@ -94,8 +99,6 @@ def validate(key: str, value: Any) -> None:
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
-    from shanzhi.cases.models import Case
-
     if key not in DEFAULTS:
         raise ValidationError(
             _("Unknown setting %(k)s: the settings are %(keys)s.") % {"k": key, "keys": ", ".join(sorted(DEFAULTS))}
@@ -106,9 +109,14 @@ def validate(key: str, value: Any) -> None:
         if not whole or not low <= value <= high:
             raise ValidationError(str(message))
     elif key == "open311.public_kinds":
-        kinds = Case.Kind.values
-        if not isinstance(value, list) or not all(isinstance(k, str) and k in kinds for k in value):
-            raise ValidationError(_("A list of kinds of case, each one of %(kinds)s.") % {"kinds": ", ".join(kinds)})
+        if not isinstance(value, list) or not all(isinstance(k, str) and k in PUBLISHABLE_KINDS for k in value):
+            raise ValidationError(
+                _(
+                    "A list of kinds of case, each one of %(kinds)s: enterprise requests, coordination items and "
+                    "whistle-blowing stay internal."
+                )
+                % {"kinds": ", ".join(PUBLISHABLE_KINDS)}
+            )
     elif key == "open311.publish_descriptions":
         if value not in PUBLISH_POLICIES:
             raise ValidationError(_("One of %(values)s.") % {"values": ", ".join(f'"{p}"' for p in PUBLISH_POLICIES)})

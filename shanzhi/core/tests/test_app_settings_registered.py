@@ -36,6 +36,7 @@ CHECKS = {
     "open311": [
         ("open311.publish_descriptions", "all", "some", '"open311", "all", "none"'),
         ("open311.public_kinds", ["request"], ["request", "gossip"], "kinds of case"),
+        ("open311.public_kinds", ["request", "finding"], ["request", "enterprise"], "stay internal"),
         ("open311.default_days", 30, 0, "from 1 to 3650"),
         ("open311.jurisdiction_id", "xiqu.zs.gd.cn", "xi qu", "without spaces"),
     ],
@@ -177,3 +178,10 @@ def test_every_app_that_reads_site_settings_registers_a_check():
             readers.add(rel.parts[0])
     assert readers >= {"open311", "fieldwork", "projects", "plans"}
     assert readers <= owners, readers - owners
+
+
+def test_the_kinds_open311_may_publish_are_kinds_of_case():
+    from shanzhi.cases.models import Case
+
+    assert set(open311_conf.PUBLISHABLE_KINDS) <= set(Case.Kind.values)
+    assert set(open311_conf.DEFAULTS["open311.public_kinds"]) <= set(open311_conf.PUBLISHABLE_KINDS)
