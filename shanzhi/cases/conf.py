@@ -6,15 +6,13 @@ three-rate weights); an administrator changes them in the admin (Settings) witho
 
 from __future__ import annotations
 
-import json
-import math
-import re
 import time
 from typing import Any
 
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy
 
+from shanzhi.core import setting_checks as checks
 from shanzhi.core.registry import registry
 
 CACHE_KEY = "shanzhi:cases:settings"
@@ -120,16 +118,6 @@ def clear_cache() -> None:
     cache.delete(CACHE_KEY)
 
 
-def _whole(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-MB = 1024 * 1024
-
 # key -> (whole numbers only?, lowest, highest or None, the message): what each reader can use.
 RANGES: dict[str, tuple[bool, float, float | None, Any]] = {
     # int(): 2.5 days would silently become 2; 0 days would be due the day it arrives.
@@ -175,13 +163,11 @@ RANGES: dict[str, tuple[bool, float, float | None, Any]] = {
     # The intake form states the limit in whole MB, so less than 1 MB would read "at most 0 MB".
     "cases.max_photo_bytes": (
         True,
-        MB,
-        50 * MB,
+        checks.MB,
+        50 * checks.MB,
         gettext_lazy("A whole number of bytes from 1048576 (1 MB) to 52428800 (50 MB)."),
     ),
 }
-
-CODE_PREFIX_MAX = 8  # the code is at most 32 characters: prefix + yymmdd + 8 random characters
 
 
 def validate(key: str, value: Any) -> None:
@@ -192,13 +178,13 @@ def validate(key: str, value: Any) -> None:
     from django.utils.translation import gettext as _
 
     if key not in DEFAULTS:
-        raise ValidationError(_("Unknown setting %(k)s.") % {"k": key})
+        raise checks.unknown(key, DEFAULTS)
     default = DEFAULTS[key]
     if key == "cases.deadline_workdays_by_nature":
         if (
             not isinstance(value, dict)
             or not set(value) <= set(default)
-            or not all(_whole(v) and v >= 1 for v in value.values())
+            or not all(checks.is_whole(v) and v >= 1 for v in value.values())
         ):
             raise ValidationError(
                 _(
@@ -214,7 +200,7 @@ def validate(key: str, value: Any) -> None:
                 _("An object with some of these keys: %(keys)s.") % {"keys": ", ".join(sorted(default))}
             )
         numbers = {k: v for k, v in value.items() if isinstance(default[k], (int, float))}
-        if any(not _number(v) or v < 0 for v in numbers.values()):
+        if any(not checks.is_number(v) or v < 0 for v in numbers.values()):
             raise ValidationError(_("Each value must be a number, zero or more."))
         if key == "cases.rates":
             merged = {**default, **value}
@@ -225,19 +211,14 @@ def validate(key: str, value: Any) -> None:
                 raise ValidationError(_("The three weights must add up to 1 (now %(t)s).") % {"t": round(total, 6)})
         return
     if key == "cases.code_prefix":
-        if not isinstance(value, str) or not re.fullmatch(rf"[A-Za-z0-9]{{1,{CODE_PREFIX_MAX}}}", value):
-            raise ValidationError(
-                _("1 to %(n)d letters or digits, such as %(d)s: every tracking code starts with them.")
-                % {"n": CODE_PREFIX_MAX, "d": json.dumps(default)}
-            )
+        checks.check_code_prefix(value, default)
         return
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ValidationError(_("true or false."))
         return
     whole, low, high, message = RANGES[key]
-    if not (_whole(value) if whole else _number(value)) or value < low or (high is not None and value > high):
-        raise ValidationError(str(message))
+    checks.check_range(value, low, high, message, whole=whole)
 
 
 def setting_set(*, key: str, value: Any, actor) -> None:

@@ -21,6 +21,10 @@ class MenuItem:
     visible: Callable[[Any], bool] | None = None
 
 
+def _nothing() -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class SettingKey:
     """One known `core.SiteSetting` key, as the admin's Settings page lists and offers it."""
@@ -72,8 +76,10 @@ class Registry:
         if func not in funcs:
             funcs.append(func)
 
-    def add_settings(self, prefix: str, validate: Callable, changed: Callable) -> None:
-        self.settings[prefix] = (validate, changed)
+    def add_settings(self, prefix: str, validate: Callable, changed: Callable | None = None) -> None:
+        """`changed`: what clears the app's cache of these settings (none: it reads the rows
+        each time)."""
+        self.settings[prefix] = (validate, changed or _nothing)
 
     def add_setting_keys(self, defaults: dict[str, Any], descriptions: dict[str, Any]) -> None:
         for key, default in defaults.items():

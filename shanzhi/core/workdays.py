@@ -96,11 +96,10 @@ DEFAULT_PERIODS = parse_office_hours(DEFAULT_OFFICE_HOURS)
 
 def validate_setting(key: str, value: Any) -> None:
     """The admin's check of a "calendar.*" setting (registered by the core app)."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
+    from shanzhi.core import setting_checks
 
     if key != OFFICE_HOURS_KEY:
-        raise ValidationError(_("Unknown setting %(k)s.") % {"k": key})
+        raise setting_checks.unknown(key, [OFFICE_HOURS_KEY])
     parse_office_hours(value)
 
 

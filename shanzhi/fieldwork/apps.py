@@ -38,7 +38,7 @@ class FieldworkConfig(AppConfig):
         registry.add_periodic("fieldwork.incidents_escalate", 60, services.incidents_escalate)
         registry.add_periodic("fieldwork.wishes_flag_near_deadline", 3600, services.wishes_flag_near_deadline)
         registry.add_periodic("fieldwork.patrols_flag_overdue", 3600, services.patrols_flag_overdue)
-        registry.add_settings(conf.PREFIX, conf.validate, conf.changed)
+        registry.add_settings(conf.PREFIX, conf.validate)
         try:
             from shanzhi.cases.hooks import register_origin_handler
         except ImportError:  # pragma: no cover - the cases engine is part of the project

@@ -3,11 +3,11 @@ the default here (so another 街道 tunes them without a deployment)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from shanzhi.core import setting_checks as checks
 from shanzhi.core.registry import registry
 
 PREFIX = "fieldwork."
@@ -61,12 +61,6 @@ def get(name: str) -> Any:
     return DEFAULTS[name] if value is None else value
 
 
-def changed() -> None:
-    """Nothing to clear: `get` reads the row each time."""
-
-
-MB = 1024 * 1024
-
 # name -> (lowest, highest or None, the message): whole numbers the services pass to int().
 RANGES: dict[str, tuple[int, int | None, Any]] = {
     # 0: flagged on the deadline day; the highest keeps `today + days` a date.
@@ -78,34 +72,22 @@ RANGES: dict[str, tuple[int, int | None, Any]] = {
     "ack_minutes": (1, 1440, gettext_lazy("A whole number of minutes from 1 to 1440 (one day).")),
     # The refusal states the limit in whole MB, so less than 1 MB would read "larger than 0 MB".
     "photo_max_bytes": (
-        MB,
-        50 * MB,
+        checks.MB,
+        50 * checks.MB,
         gettext_lazy("A whole number of bytes from 1048576 (1 MB) to 52428800 (50 MB)."),
     ),
     "photo_max_side": (320, 8192, gettext_lazy("A whole number of pixels from 320 to 8192.")),
 }
 
-CODE_PREFIX_MAX = 8  # a code is at most 20 characters: prefix + yymmdd + 6 random characters
-
 
 def validate(key: str, value: Any) -> None:
     """Refuse a value field work cannot use, saying what is allowed (a prefix of 15 letters
     made every new wish fail on its 20-character code)."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
 
     name = key.removeprefix(PREFIX)
     if not key.startswith(PREFIX) or name not in DEFAULTS:
-        keys = ", ".join(sorted(PREFIX + n for n in DEFAULTS))
-        raise ValidationError(_("Unknown setting %(k)s: the settings are %(keys)s.") % {"k": key, "keys": keys})
+        raise checks.unknown(key, (PREFIX + n for n in DEFAULTS))
     if name.endswith("_prefix"):
-        if not isinstance(value, str) or not re.fullmatch(rf"[A-Za-z0-9]{{1,{CODE_PREFIX_MAX}}}", value):
-            raise ValidationError(
-                _('1 to %(n)d letters or digits, such as "%(d)s": every code starts with them.')
-                % {"n": CODE_PREFIX_MAX, "d": DEFAULTS[name]}
-            )
+        checks.check_code_prefix(value, DEFAULTS[name])
         return
-    low, high, message = RANGES[name]
-    whole = isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
-    if not whole or value < low or (high is not None and value > high):
-        raise ValidationError(str(message))
+    checks.check_range(value, *RANGES[name])

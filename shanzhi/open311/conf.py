@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy
 
+from shanzhi.core import setting_checks as checks
 from shanzhi.core.registry import registry
 
 CACHE_KEY = "shanzhi:open311:settings"
@@ -100,14 +101,9 @@ def validate(key: str, value: Any) -> None:
     from django.utils.translation import gettext as _
 
     if key not in DEFAULTS:
-        raise ValidationError(
-            _("Unknown setting %(k)s: the settings are %(keys)s.") % {"k": key, "keys": ", ".join(sorted(DEFAULTS))}
-        )
+        raise checks.unknown(key, DEFAULTS)
     if key in RANGES:
-        low, high, message = RANGES[key]
-        whole = isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
-        if not whole or not low <= value <= high:
-            raise ValidationError(str(message))
+        checks.check_range(value, *RANGES[key])
     elif key == "open311.public_kinds":
         if not isinstance(value, list) or not all(isinstance(k, str) and k in PUBLISHABLE_KINDS for k in value):
             raise ValidationError(

@@ -29,7 +29,7 @@ class PlansConfig(AppConfig):
         registry.add_home_panel(["admin", "leader", "dept", "community", "grid"], panels.plan_panel, order=200)
         registry.add_periodic("plans.supervision_sweep", 6 * 3600, services.supervision_sweep)
         # `plans.rules`: the admin checks it as the Supervision rules page does.
-        registry.add_settings("plans.", rules.validate_setting, rules.rules_changed)
+        registry.add_settings("plans.", rules.validate_setting)
 
         from shanzhi.plans import demo_data
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from shanzhi.core import setting_checks as checks
 from shanzhi.core.registry import registry
 from shanzhi.core.texts import Text
 
@@ -133,7 +134,7 @@ def validate_setting(key: str, value: Any) -> None:
     from django.core.exceptions import ValidationError
 
     if key != SETTING_KEY:
-        raise ValidationError(_("Unknown setting %(k)s: the settings are %(keys)s.") % {"k": key, "keys": SETTING_KEY})
+        raise checks.unknown(key, [SETTING_KEY])
     if not isinstance(value, dict):
         raise ValidationError(
             _('An object of rules and whole numbers, such as {"report_day": 25}; the rules are %(keys)s.')
@@ -143,10 +144,6 @@ def validate_setting(key: str, value: Any) -> None:
         validate_rules(value, strict=True)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
-
-
-def rules_changed() -> None:
-    """Nothing to clear: `current_rules` reads the row each time."""
 
 
 # ----------------------------------------------------------------------------- status

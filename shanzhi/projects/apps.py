@@ -32,7 +32,7 @@ class ProjectsConfig(AppConfig):
         registry.add_demo_loader(40, "projects", demo.load)
         registry.add_home_panel(["admin", "leader", "dept"], panels.projects_panel, order=300)
         registry.add_periodic("projects.stale_leads", 24 * 3600, services.stale_leads_notify)
-        registry.add_settings("projects.", conf.validate, conf.changed)
+        registry.add_settings("projects.", conf.validate)
         try:
             from shanzhi.cases.hooks import register_origin_handler
         except ImportError:  # the cases engine is optional for this app

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
+from shanzhi.core import setting_checks as checks
 from shanzhi.core.registry import registry
 
 DEFAULTS: dict[str, Any] = {
@@ -49,10 +50,6 @@ def get_setting(key: str, default: Any = None) -> Any:
     return DEFAULTS.get(key, default)
 
 
-def changed() -> None:
-    """Nothing to clear: `get_setting` reads the row each time."""
-
-
 # key -> (lowest, highest or None, the message): whole numbers the services pass to int().
 RANGES: dict[str, tuple[int, int | None, Any]] = {
     # 0 days would flag every lead at once; the highest keeps `today - days` a date.
@@ -74,9 +71,7 @@ def validate(key: str, value: Any) -> None:
     from shanzhi.projects.workflows import PROJECT_ORDER
 
     if key not in DEFAULTS:
-        raise ValidationError(
-            _("Unknown setting %(k)s: the settings are %(keys)s.") % {"k": key, "keys": ", ".join(sorted(DEFAULTS))}
-        )
+        raise checks.unknown(key, DEFAULTS)
     if key == "projects.stage_skip_allowed":
         pairs_ok = isinstance(value, list) and all(
             isinstance(p, list) and len(p) == 2 and p[0] in PROJECT_ORDER and p[1] in PROJECT_ORDER and p[0] != p[1]
@@ -90,7 +85,4 @@ def validate(key: str, value: Any) -> None:
                 % {"s": ", ".join(PROJECT_ORDER)}
             )
         return
-    low, high, message = RANGES[key]
-    whole = isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
-    if not whole or value < low or (high is not None and value > high):
-        raise ValidationError(str(message))
+    checks.check_range(value, *RANGES[key])
