@@ -317,10 +317,18 @@ def _connect_invalidation() -> None:
     from shanzhi.accounts.models import User
     from shanzhi.core.models import CalendarOverride, SiteSetting
 
-    # (SiteSetting: the office hours, which the cached calendar holds.)
-    for model in (Category, Department, Grid, KeywordRule, RoutingModel, CalendarOverride, SiteSetting, User):
+    for model in (Category, Department, Grid, KeywordRule, RoutingModel, CalendarOverride, User):
         post_save.connect(clear_caches, sender=model, dispatch_uid=f"cases-router-{model.__name__}")
         post_delete.connect(clear_caches, sender=model, dispatch_uid=f"cases-router-del-{model.__name__}")
+    # A setting (the office hours, which the cached calendar holds) clears the lookups only: the
+    # classifiers stay loaded.
+    post_save.connect(_clear_lookups, sender=SiteSetting, dispatch_uid="cases-router-SiteSetting")
+    post_delete.connect(_clear_lookups, sender=SiteSetting, dispatch_uid="cases-router-del-SiteSetting")
+
+
+def _clear_lookups(*_args, **_kwargs) -> None:
+    with _lock:
+        _lookups.clear()
 
 
 _connect_invalidation()
