@@ -959,7 +959,6 @@ class CaseImportTemplateView(ScopedMixin, generic.View):
 
     def get(self, request, *args, **kwargs):
         from shanzhi.cases.bulk import import_template
-        from shanzhi.core.excel import xlsx_response
 
         headers, rows = import_template()
         return xlsx_response(headers, rows, filename=_("case import template"))
