@@ -133,22 +133,18 @@ def _not_a_table() -> TableReadError:
 # What a file that is not a table often is, by its first bytes (whatever its name says): the
 # message names it. Most of these would also fail as text, but a small PDF decodes as GB18030
 # and was read as a CSV whose header was "%PDF-1.4".
-_SIGNATURES = (
-    (b"%PDF-", gettext_lazy("a PDF document")),
-    (b"\x89PNG\r\n\x1a\n", gettext_lazy("an image")),
-    (b"\xff\xd8\xff", gettext_lazy("an image")),
-    (b"GIF87a", gettext_lazy("an image")),
-    (b"GIF89a", gettext_lazy("an image")),
-    (b"II*\x00", gettext_lazy("an image")),
-    (b"MM\x00*", gettext_lazy("an image")),
-    (b"RIFF", gettext_lazy("an image, sound or video file")),
-    (b"{\\rtf", gettext_lazy("a Word document")),
-    (b"\x1f\x8b", gettext_lazy("a compressed archive")),
-    (b"7z\xbc\xaf\x27\x1c", gettext_lazy("a compressed archive")),
-    (b"Rar!\x1a\x07", gettext_lazy("a compressed archive")),
+_SIGNATURES = (  # (first bytes it may start with, what it is)
+    ((b"%PDF-",), gettext_lazy("a PDF document")),
+    (
+        (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*"),
+        gettext_lazy("an image"),
+    ),
+    ((b"RIFF",), gettext_lazy("an image, sound or video file")),
+    ((b"{\\rtf",), gettext_lazy("a Word document")),
+    ((b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07"), gettext_lazy("a compressed archive")),
     # OLE2: .xls, .doc, and also a workbook saved with a password.
     (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
         gettext_lazy("an old-format Office file (.xls, .doc) or a workbook with a password"),
     ),
 )
@@ -302,8 +298,8 @@ def _records(raw: bytes, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
     name says; anything else is refused as not a table, named when it is recognised."""
     if raw.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _xlsx_records(raw)
-    for signature, kind in _SIGNATURES:
-        if raw.startswith(signature):
+    for signatures, kind in _SIGNATURES:
+        if raw.startswith(signatures):
             raise _not_a_table_but(kind)
     text = _decoded(raw)
     if text is not None:
