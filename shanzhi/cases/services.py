@@ -1168,7 +1168,9 @@ def role_capabilities(actor) -> set[str]:
         return set()
     role = getattr(actor, "role", "")
     if actor.is_superuser or role == "admin":
-        return {workflow.DISPATCH, workflow.HANDLE, workflow.LEAD, workflow.SUMMONER, workflow.SUMMONED}
+        # Not SUMMONED: 报到 and a department's report are its department's (see `capabilities`);
+        # the page offered them to the administrator on every whistled case, then refused both.
+        return {workflow.DISPATCH, workflow.HANDLE, workflow.LEAD, workflow.SUMMONER}
     if role == "leader":
         return {workflow.LEAD, workflow.DISPATCH, workflow.SUMMONER}
     if role == "dept" and actor.department_id and actor.department.kind == "dispatch":
@@ -1187,11 +1189,13 @@ def capabilities(actor, case: Case) -> set[str]:
         return caps
     role = getattr(actor, "role", "")
     if actor.is_superuser or role == "admin":
+        if _summoned(actor, case):
+            caps.add(workflow.SUMMONED)
         return caps
     if role == "dept" and actor.department_id:
         if case.department_id == actor.department_id:
             caps.add(workflow.HANDLE)
-        if case.summons.filter(department_id=actor.department_id, is_deleted=False).exists():
+        if _summoned(actor, case):
             caps.add(workflow.SUMMONED)
     elif role == "community":
         if _locally_handled(case):
@@ -1202,6 +1206,13 @@ def capabilities(actor, case: Case) -> set[str]:
         if case.created_by_id == actor.pk:  # their own finding: they check the result on site
             caps.add(workflow.REPORTER)
     return caps
+
+
+def _summoned(actor, case: Case) -> bool:
+    """Whether the actor's own department is summoned to the case (吹哨报到)."""
+    return bool(getattr(actor, "department_id", None)) and (
+        case.summons.filter(department_id=actor.department_id, is_deleted=False).exists()
+    )
 
 
 def _locally_handled(case: Case) -> bool:
@@ -1626,6 +1637,11 @@ def _apply(
     elif action == "note":
         is_public = bool(params.get("public", False))
 
+    if case.extension_days_requested and after not in (workflow.SIGNED, workflow.IN_PROGRESS, workflow.SUSPENDED):
+        # A pending extension lapses with the handling it was asked for (a reply, a return, a
+        # reassignment, a whistle …): it stayed on the replied case, came back for a decision
+        # after a rework and refused the department's new request.
+        setf(extension_days_requested=None)
     if after != before:
         setf(status=after)
     case.updated_by = actor if getattr(actor, "pk", None) else None

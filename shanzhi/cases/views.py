@@ -322,7 +322,11 @@ class CaseTransitionView(ScopedMixin, generic.View):
         return redirect(case.get_absolute_url())
 
     def post(self, request, pk):
-        case = get_object_or_404(self.get_queryset(), pk=pk)
+        case = self.get_queryset().filter(pk=pk).first()
+        if case is None:
+            # Out of scope is a 404 — but a page read before the case went to another unit
+            # (reassigned, returned) lands here too, and "Page not found" left the user guessing.
+            return render(request, "cases/case_out_of_scope.html", status=404)
         action = request.POST.get("action", "")
         note = request.POST.get("note", "")
         post = request.POST
@@ -353,7 +357,9 @@ class CaseTransitionView(ScopedMixin, generic.View):
                     photos=request.FILES.getlist("photos"),
                     **params,
                 )
-            if back:  # the list does not show the case any more: say which one
+            # Back on a list (the desk's queue; the case list when the step took the case out
+            # of the user's sight, e.g. a return), which does not show the case: say which one.
+            if back or not Case.objects.restrict(request.user, VIEW).filter(pk=case.pk).exists():
                 messages.success(
                     request, _("%(c)s — done: %(a)s.") % {"c": case.code, "a": workflow.action_label(action)}
                 )
@@ -424,6 +430,12 @@ def _keep_draft(request, case: Case, action: str) -> None:
         "action": action,
         "note": post.get("note", "")[:4000],
         "days": post.get("days", "")[:3],
+        # A merge's tracking code, a department and a cancel's reason came back reset.
+        "into": post.get("into", "")[:40],
+        "department": post.get("department", "")[:12],
+        "reason": post.get("reason", "")[:20],
+        "lead": post.get("lead", "")[:12],
+        "departments": [v[:12] for v in post.getlist("departments")[:50]],
     }
 
 

@@ -160,7 +160,8 @@ ACTION_LABELS = {
     "close": gettext_lazy("Close"),
     "reopen": gettext_lazy("Reopen"),
     "archive": gettext_lazy("Archive"),
-    "cancel": gettext_lazy("Cancel"),
+    # Not "Cancel" (取消): beside a form it read as "close this form"; the state is 已作废.
+    "cancel": pgettext_lazy("case action", "Cancel the case"),
     "merge": gettext_lazy("Merge"),
     "suspend": gettext_lazy("Suspend (挂账)"),
     "resume": gettext_lazy("Resume"),
