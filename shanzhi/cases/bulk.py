@@ -28,10 +28,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from shanzhi.cases import conf, router
-from shanzhi.cases.models import TOP_LEVEL_CATEGORY, Case, CaseEvent, Category
+from shanzhi.cases.models import (
+    OFFERED_CATEGORIES,
+    TOP_LEVEL_CATEGORY,
+    UNDER_CLOSED_CATEGORY,
+    Case,
+    CaseEvent,
+    Category,
+)
 from shanzhi.cases.services import CODE_ALPHABET, _validate_location, nature_workdays
 from shanzhi.core import services as core_services
 from shanzhi.core import workdays
+from shanzhi.core.masking import phone_key
 from shanzhi.core.models import AuditEvent
 from shanzhi.core.texts import SystemTextField, Text, strip_controls
 
@@ -302,6 +310,7 @@ CASE_COLUMNS = (
     "deadline",
     "reporter_name",
     "reporter_phone",
+    "reporter_phone_key",
     "routed_by",
     "routing_reason",
     "routing_confidence",
@@ -611,6 +620,7 @@ def import_cases(
                     deadline,
                     name,
                     phone,
+                    phone_key(phone),
                     routed_by,
                     reason,
                     confidence,

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shanzhi.accounts.models import User
 from shanzhi.cases import conf, selectors
-from shanzhi.cases.models import Case, Category, KeywordRule
+from shanzhi.cases.models import OFFERED_CATEGORIES, Case, Category, KeywordRule
 from shanzhi.orgs.models import Department, Enterprise, Grid
 
 
@@ -132,6 +133,16 @@ class StaffCaseForm(PublicCaseForm):
         self.fields["department"].queryset = Department.objects.exclude(kind=Department.Kind.DISPATCH)
         self.fields["enterprise"].queryset = Enterprise.objects.restrict(user)
         self.fields["leader"].queryset = selectors.leaders()
+        if user is not None and user.has_perm("cases.change_case"):
+            # The caller's earlier cases appear under the form as the number is typed.
+            self.fields["reporter_phone"].widget.attrs.update(
+                {
+                    "hx-get": reverse("cases:caller_history"),
+                    "hx-trigger": "load, input changed delay:500ms, change",
+                    "hx-target": "#caller-history",
+                    "autocomplete": "off",
+                }
+            )
         # Staff record what someone else reports: the public form's words ("your name") do not fit.
         labels = {
             "description": _("Problem reported"),

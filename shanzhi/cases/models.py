@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop, ngettext, pgettext, pgettext_
 
 from shanzhi.cases import workflow
 from shanzhi.core import texts
+from shanzhi.core.masking import phone_key
 from shanzhi.core.models import BaseModel
 from shanzhi.core.scoping import ScopedQuerySet, ScopeRule
 from shanzhi.core.texts import SystemTextField
@@ -387,6 +388,8 @@ class Case(BaseModel):
     )
     reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=30, blank=True)
+    # The phone's digits (`core.masking.phone_key`), derived: finds a caller's earlier cases.
+    reporter_phone_key = models.CharField(_("reporter phone (digits)"), max_length=20, blank=True, editable=False)
     enterprise = models.ForeignKey(
         "orgs.Enterprise",
         verbose_name=_("enterprise"),
@@ -518,6 +521,12 @@ class Case(BaseModel):
                 ]
             ],
             models.Index(fields=["received_month"]),
+            # A caller's history (most cases have no phone: partial).
+            models.Index(
+                fields=["reporter_phone_key", "received_at"],
+                condition=~models.Q(reporter_phone_key=""),
+                name="cases_case_phone_key_set",
+            ),
             # The cockpit rollup finds the months touched since its watermark.
             models.Index(fields=["updated_at", "received_at"]),
             # The routing worker's queue: partial, so it holds only the few cases waiting.
@@ -532,10 +541,11 @@ class Case(BaseModel):
         super().save(*args, **kwargs)
 
     def derive_columns(self) -> None:
-        """Derived column, not a business rule: keep the month in step with received_at (also
-        called by `core.db.insert`)."""
+        """Derived columns, not business rules: keep the month in step with received_at and the
+        phone's digits with the phone (also called by `core.db.insert`)."""
         if self.received_at is not None:
             self.received_month = month_of(self.received_at)
+        self.reporter_phone_key = phone_key(self.reporter_phone)
 
     @property
     def is_open(self) -> bool:

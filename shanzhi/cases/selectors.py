@@ -287,3 +287,31 @@ def placeable_grids(actor):
     if Case.scope_rule.q_for(scope_for(actor), CHANGE) is None:
         return Grid.objects.all()
     return Grid.objects.restrict(actor, CHANGE)
+
+
+@dataclass
+class CallerHistory:
+    """A caller's cases that the viewer may see, newest first (`cases`: the first `limit`)."""
+
+    key: str
+    count: int
+    cases: list
+
+
+def caller_history(user, *, phone: str = "", case: Case | None = None, limit: int = 10) -> CallerHistory:
+    """The cases in the viewer's scope from the same phone number: the number typed (`phone`)
+    or that of `case` (itself left out). Exact match on the number's digits
+    (`core.masking.phone_key`), never a part of one: a number finds only its own caller."""
+    from shanzhi.core.masking import phone_key
+
+    key = case.reporter_phone_key if case is not None else phone_key(phone)
+    if not key:
+        return CallerHistory(key="", count=0, cases=[])
+    qs = Case.objects.restrict(user).filter(reporter_phone_key=key)
+    if case is not None:
+        qs = qs.exclude(pk=case.pk)
+    found = list(
+        qs.select_related("category__parent", "department", "community").order_by("-received_at", "-id")[:limit]
+    )
+    count = len(found) if len(found) < limit else qs.count()
+    return CallerHistory(key=key, count=count, cases=found)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,9 +19,21 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views import generic
 
 from shanzhi.cases import conf, filtersets, forms, router, selectors, services, training, workflow
-from shanzhi.cases.models import HANDLED_STATES, Case, CaseAttachment, CaseEvent, Category, KeywordRule, RoutingModel
+from shanzhi.cases.models import (
+    HANDLED_STATES,
+    OFFERED_CATEGORIES,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    Category,
+    KeywordRule,
+    RoutingModel,
+)
+from shanzhi.core import services as core_services
 from shanzhi.core.errors import ConflictError
 from shanzhi.core.excel import xlsx_response
+from shanzhi.core.masking import mask_phone, phone_key
+from shanzhi.core.models import AuditEvent
 from shanzhi.core.params import expected_version, year_param
 from shanzhi.core.scoping import ADD, CHANGE, VIEW, scope_for
 from shanzhi.core.tasks import enqueue_job_now, job_under_way
@@ -49,6 +62,9 @@ def _error_text(exc: ValidationError) -> str:
 # ----------------------------------------------------------------------------- staff pages
 
 
+_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()\-]{5,24}")
+
+
 class CaseList(ObjectListView):
     model = Case
     import_url_name = "cases:import"
@@ -71,6 +87,21 @@ class CaseList(ObjectListView):
 
     def get_base_queryset(self):
         return Case.objects.select_related("category__parent", "department", "grid")
+
+    def search_condition(self, q: str) -> Q:
+        """Also a caller's cases by their whole phone number, however typed (as the caller
+        history: `selectors.caller_history`); such a search is audited like it."""
+        cond = super().search_condition(q)
+        key = phone_key(q) if _PHONE_LIKE.fullmatch(q) else ""
+        if len(key) >= 7:
+            cond |= Q(reporter_phone_key=key)
+            core_services.audit_log(
+                actor=self.request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                model=Case,
+                note=f"case search by phone {mask_phone(key)}",
+            )
+        return cond
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -498,6 +529,31 @@ class CaseCreate(ScopedMixin, generic.FormView):
         return redirect("cases:case_list")
 
 
+class CallerHistoryView(ScopedMixin, generic.View):
+    """The cases in the viewer's scope from the same phone number (htmx fragment): of the number
+    being typed into the hotline form (`?reporter_phone=`), or of a case (its own number, never
+    sent to the browser). Staff only; a look-up that finds cases is audited (who saw a caller's
+    history, under the masked number)."""
+
+    model = Case
+    permission_required = "cases.change_case"  # staff roles; a resident has only their own cases
+
+    def get(self, request, pk=None):
+        case = None
+        if pk is not None:
+            case = get_object_or_404(Case.objects.restrict(request.user), pk=pk)
+        history = selectors.caller_history(request.user, phone=request.GET.get("reporter_phone", "")[:40], case=case)
+        if history.count:
+            core_services.audit_log(
+                actor=request.user,
+                action=AuditEvent.Action.VIEW_PERSONAL,
+                obj=case,
+                model=Case,
+                note=f"caller history {mask_phone(history.key)}: {history.count}",
+            )
+        return render(request, "cases/includes/caller_history.html", {"history": history, "case": case})
+
+
 def _form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errs in exc.message_dict.items():
@@ -923,10 +979,6 @@ class PublicRateView(generic.View):
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         return redirect("cases:public_case", code=case.code)
-
-
-def search_cases(user, text: str):
-    return Case.objects.restrict(user).filter(Q(code__icontains=text) | Q(title__icontains=text))
 
 
 class CaseImportView(ScopedMixin, generic.FormView):

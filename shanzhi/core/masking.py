@@ -15,6 +15,25 @@ def mask_phone(value: str | None) -> str:
     return s[:3] + "*" * (len(s) - 7) + s[-4:]
 
 
+def phone_key(value: str | None) -> str:
+    """A phone number as its digits, to find the same caller however the number was typed
+    (`138 0013 8000`, `+86-138-0013-8000`, `0086 13800138000` → `13800138000`; a landline keeps
+    its area code: `0760-8888 1234` → `076088881234`). Empty for fewer than 5 digits: no number
+    to match on."""
+    if not value:
+        return ""
+    digits = value if value.isascii() and value.isdigit() else "".join(ch for ch in str(value) if "0" <= ch <= "9")
+    # China's country code: a domestic number never starts with 86 at 11 digits or more (a
+    # mobile starts with 1, a number with its area code with 0).
+    international = (
+        digits[4:] if digits.startswith("0086") else digits[2:] if digits[:2] == "86" and len(digits) >= 11 else None
+    )
+    if international is not None:
+        mobile = len(international) == 11 and international.startswith("1")
+        digits = international if mobile or international.startswith("0") else "0" + international
+    return digits[:20] if len(digits) >= 5 else ""
+
+
 def mask_id_number(value: str | None) -> str:
     """110101********1234 for a resident ID: first 6, last 4."""
     if not value:

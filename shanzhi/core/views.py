@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, resolve, reverse
@@ -176,12 +176,7 @@ class ObjectListView(ScopedMixin, generic.ListView):
         qs = self.get_queryset()
         q = self.request.GET.get("q", "").strip()
         if q and self.search_fields:
-            from django.db.models import Q
-
-            cond = Q()
-            for f in self.search_fields:
-                cond |= Q(**{f"{f}__icontains": q})
-            qs = qs.filter(cond)
+            qs = qs.filter(self.search_condition(q))
         self.filterset = None
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
@@ -189,6 +184,13 @@ class ObjectListView(ScopedMixin, generic.ListView):
                 return qs.none()
             qs = self.filterset.qs
         return qs
+
+    def search_condition(self, q: str) -> Q:
+        """What the search box finds: rows with the text in any of `search_fields`."""
+        cond = Q()
+        for f in self.search_fields:
+            cond |= Q(**{f"{f}__icontains": q})
+        return cond
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":

@@ -291,7 +291,15 @@ def test_copy_lines_escape_text_and_render_nulls_and_times():
     values = dict.fromkeys(bulk.CASE_COLUMNS)
     values.update(code="SZ1", kind="hotline", title="a\tb", description="x\\y\nz\r", status="received", priority=2)
     values.update(received_at=at, deadline=at, received_month=at.date(), longitude=113.5, grid_id=7)
-    values.update(nature="help", address="", reporter_name="", reporter_phone="", routed_by="", routing_reason="r")
+    values.update(
+        nature="help",
+        address="",
+        reporter_name="",
+        reporter_phone="",
+        reporter_phone_key="",
+        routed_by="",
+        routing_reason="r",
+    )
     (lines,) = bulk._copy_lines([[[values[c] for c in bulk.CASE_COLUMNS]]])
     fields = lines[0].split("\t")
     assert len(fields) == len(bulk.CASE_COLUMNS)
