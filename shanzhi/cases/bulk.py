@@ -145,7 +145,7 @@ def template_header(key: str) -> str:
 
 def import_template() -> tuple[list[str], list[list[str]]]:
     """Headers and one example row for the import template (the example imports as it is)."""
-    in_use = Category.objects.filter(is_active=True, parent__isnull=False).order_by("sort_order", "code")
+    in_use = Category.objects.filter(OFFERED_CATEGORIES).order_by("sort_order", "code")
     # The example is about a street light: the category whose keywords say so, else the first.
     category = (
         in_use.filter(keywords__contains="路灯").values_list("code", flat=True).first()
@@ -426,6 +426,8 @@ def import_cases(
                 raise refuse(i, row, "category", category_refusal(cat_code))
             if cat.parent_id is None:
                 raise refuse(i, row, "category", _(TOP_LEVEL_CATEGORY) % {"code": cat_code})
+            if not cat.is_offered:
+                raise refuse(i, row, "category", _(UNDER_CLOSED_CATEGORY) % {"code": cat_code})
         raw = p_nature(row)
         nature = natures.get(raw) if raw else default_nature
         if nature is None:

@@ -27,7 +27,7 @@ class PhotosField(forms.FileField):
 
 def _active_subcategories():
     return (
-        Category.objects.filter(is_active=True, parent__isnull=False)
+        Category.objects.filter(OFFERED_CATEGORIES)
         .select_related("parent")
         .order_by("parent__sort_order", "parent__code", "sort_order", "code")
     )

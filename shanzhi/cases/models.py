@@ -44,6 +44,12 @@ class Priority(models.IntegerChoices):
 
 
 # A case belongs to a sub-category: that is what carries its department, deadline and priority.
+# The categories a new case may take: a switched-on sub-category under a switched-on, live top
+# category (switching a top category off or deleting it takes its sub-categories out of intake).
+OFFERED_CATEGORIES = models.Q(is_active=True, is_deleted=False, parent__is_active=True, parent__is_deleted=False)
+UNDER_CLOSED_CATEGORY = gettext_noop(
+    "The category “%(code)s” is under a top category that is switched off or deleted: give a category in use."
+)
 TOP_LEVEL_CATEGORY = gettext_noop("“%(code)s” is a top-level category: give one of its sub-categories.")
 
 
@@ -99,6 +105,14 @@ class Category(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def is_offered(self) -> bool:
+        """Whether a new case may take it (`OFFERED_CATEGORIES`, for one loaded row)."""
+        parent = self.parent if self.parent_id else None
+        return (
+            self.is_active and not self.is_deleted and parent is not None and parent.is_active and not parent.is_deleted
+        )
 
     def clean(self):
         """Two levels: a sub-category's parent is a top-level category, never itself. A deadline
@@ -189,7 +203,7 @@ class KeywordRule(BaseModel):
         """The categories a rule may point at: active sub-categories, plus the one the rule
         already has (switched off or deleted since), so that editing the rule neither hides
         nor silently drops it."""
-        offered = models.Q(is_active=True, is_deleted=False, parent__isnull=False)
+        offered = OFFERED_CATEGORIES
         if current_id is not None:
             offered |= models.Q(pk=current_id)
         return (

@@ -37,6 +37,7 @@ from shanzhi.cases.models import (
     CLOSED_STATES,
     HANDLED_STATES,
     TOP_LEVEL_CATEGORY,
+    UNDER_CLOSED_CATEGORY,
     CallBack,
     Case,
     CaseAttachment,
@@ -446,6 +447,8 @@ def _case_prepare(
         errors["category"] = _("Unknown category.")
     elif category is not None and category.parent_id is None:
         errors["category"] = _(TOP_LEVEL_CATEGORY) % {"code": category.code}
+    elif category is not None and not category.is_offered:
+        errors["category"] = _(UNDER_CLOSED_CATEGORY) % {"code": category.code}
     if errors:
         raise ValidationError(errors)
     lon, lat = _validate_location(longitude, latitude)

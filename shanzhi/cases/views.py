@@ -902,7 +902,7 @@ class PublicSuggestView(generic.View):
             return JsonResponse({"suggestions": []})
         pred = model.predict(text)
         codes = [label for label, _p in pred.alternatives]
-        cats = {c.code: c for c in Category.objects.filter(code__in=codes, is_active=True).select_related("parent")}
+        cats = {c.code: c for c in Category.objects.filter(OFFERED_CATEGORIES, code__in=codes).select_related("parent")}
         return JsonResponse(
             {
                 "suggestions": [

@@ -180,3 +180,34 @@ def test_the_category_list_filters_active_and_switched_off(client_for, cats):
     assert len(on.context["rows"]) == 3
     assert len(every.context["rows"]) == 4
     assert "is_active" in every.context["filterset"].form.fields
+
+
+# ----------------------------------------------------------------------------- intake
+
+
+@pytest.mark.parametrize("closed", ["switched_off", "deleted"])
+def test_sub_categories_under_a_closed_top_category_are_out_of_intake(api_for, client_for, org, cats, closed):
+    """A top category switched off, or deleted before the deletion blocker existed (its
+    sub-categories orphaned), took its sub-categories out of nothing: the forms, the
+    suggestions, the API and the import still offered and accepted them."""
+    from shanzhi.cases import router, services
+    from shanzhi.core.errors import ImportRowError
+
+    top, garbage = cats["top"], cats["garbage"]
+    change = {"is_active": False} if closed == "switched_off" else {"is_deleted": True}
+    Category.all_objects.filter(pk=top.pk).update(**change)
+    router.clear_caches()  # (an update() sends no signal)
+    for url in ("/cases/submit/", "/cases/new/"):
+        form = client_for("community").get(url).context["form"]
+        assert garbage not in form.fields["category"].queryset, url
+    r = api_for("community").post(
+        "/api/cases/cases/", {"description": "垃圾没人清", "category": garbage.code}, format="json"
+    )
+    assert r.status_code == 400 and "已停用或已删除" in str(r.json()["category"]), r.content
+    with pytest.raises(ImportRowError) as exc:
+        services.cases_import(rows=[{"description": "垃圾没人清", "category": garbage.code}], actor=org.users["admin"])
+    assert exc.value.row == 2
+    rule_choices = KeywordRule.category_choices()
+    assert garbage not in rule_choices
+    # a rule that already points there keeps its category when edited
+    assert garbage in KeywordRule.category_choices(current_id=garbage.pk)
