@@ -87,6 +87,7 @@ def test_case_life(org, page, phone_page, live_server):
     page.goto(f"{url}/cases/{case.pk}/")
     _act(page, "verify")
     form = page.locator("form[data-action=callback]")
+    form.locator("[name=resolved]").select_option("1")
     form.locator("[name=satisfaction]").select_option("satisfied")
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
