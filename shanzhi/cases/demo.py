@@ -75,6 +75,40 @@ def _point_in(rng: random.Random, polygon) -> tuple[float, float]:
     return round(p.x, 6), round(p.y, 6)
 
 
+# The columns a demo step sets, as they were before it.
+_BEFORE_STEP: dict[str, dict] = {
+    "dispatch": {"dispatched_at": None, "sign_deadline": None},
+    "sign": {"signed_at": None, "signed_on_time": None, "return_count": 0},
+    "reply": {"replied_at": None, "completed_on_time": None, "reply": "", "rework_count": 0},
+    "callback": {
+        "callback_valid": False,
+        "callback_contacted": None,
+        "callback_resolved": None,
+        "callback_satisfaction": "",
+        "callback_at": None,
+    },
+    "close": {"closed_at": None},
+}
+
+
+def _drop_future_steps(case: Case, events: list, now: datetime.datetime) -> None:
+    """A recent case's steps drawn past `now` (a reply near a deadline still ahead, and the
+    check and call-back after it) did not happen yet: the case stops at its last step so far."""
+    while len(events) > 1 and events[-1][3] > now:
+        action = events.pop()[0]
+        for name, value in _BEFORE_STEP.get(action, {}).items():
+            setattr(case, name, value)
+
+
+def _demo_phone(rng) -> str:
+    """A reporter's phone (one case in five has none). About one number in six is one of 300
+    regular callers', so the demo has callers with a history (the same draws as before)."""
+    if rng.random() >= 0.8:
+        return ""
+    prefix, number = rng.randint(0, 9), rng.randrange(10**8)
+    return f"1380013{number // 6 % 300:04d}" if number % 6 == 0 else f"13{prefix}{number:08d}"
+
+
 def _code(rng: random.Random, at: datetime.datetime) -> str:
     return f"SZ{timezone.localtime(at):%y%m%d}" + "".join(rng.choice(CODE_ALPHABET) for _ in range(8))
 
@@ -150,7 +184,7 @@ def _cases(stdout, cats: dict[str, Category]) -> int:
                 gettext_noop("demo data: default department of the category, %(d)s"), d=dept.name if dept else ""
             ),
             reporter_name=rng.choice(["陈先生", "李女士", "王先生", "张女士", "黄先生", "林女士", ""]),
-            reporter_phone=f"13{rng.randint(0, 9)}{rng.randrange(10**8):08d}" if rng.random() < 0.8 else "",
+            reporter_phone=_demo_phone(rng),
             leader=leader if kind == Case.Kind.ENTERPRISE else None,
             is_generated=True,
             status=Case.Status.RECEIVED,
@@ -218,6 +252,7 @@ def _cases(stdout, cats: dict[str, Category]) -> int:
             events.append(("close", events[-1][2], "closed", t))
         if reached >= 7:
             events.append(("archive", "closed", "archived", t + datetime.timedelta(days=30)))
+        _drop_future_steps(c, events, now)
         c.status = events[-1][2]
         if c.deadline and c.status in DEADLINE_STATES and c.deadline < now:
             c.escalation_level = 1

@@ -46,6 +46,21 @@ def test_demo_loader_is_idempotent_and_fills_every_domain():
     assert not CallBack.objects.filter(contacted=False, resolved=True).exists()
     # No answered case is left overdue-escalated.
     assert not Case.objects.exclude(status__in=DEADLINE_STATES).filter(escalation_level__gt=0).exists()
+    # No step is dated after now (a recent case's reply near a deadline still ahead, and its
+    # check and call-back, were: they sorted after the steps that really came later), and
+    # every caller with several cases is one caller (the demo has repeat callers).
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from shanzhi.cases.models import CaseEvent
+
+    now = timezone.now()
+    assert not CaseEvent.objects.filter(at__gt=now).exists()
+    assert (
+        not Case.objects.filter(callback_at__gt=now).exists() and not Case.objects.filter(replied_at__gt=now).exists()
+    )
+    repeats = Case.objects.exclude(reporter_phone_key="").values("reporter_phone_key").annotate(n=Count("id"))
+    assert repeats.filter(n__gt=1).count() >= 20
     call_command("load_demo", verbosity=0)
     second = _counts()
     changed = {k: (first[k], second[k]) for k in first if first[k] != second[k]}
