@@ -389,6 +389,7 @@ class Case(BaseModel):
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     rework_count = models.PositiveSmallIntegerField(_("rework"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    urge_count = models.PositiveSmallIntegerField(_("repeat calls (催办)"), default=0)
     reply = models.TextField(_("reply to the reporter"), blank=True)
 
     reporter = models.ForeignKey(

@@ -1585,6 +1585,8 @@ def _apply(
         setf(extension_days_requested=None)
     elif action == "supervise":
         setf(supervised=True)
+    elif action == "urge":
+        setf(urge_count=case.urge_count + 1)
     elif action == "warn":
         setf(warned_at=now)
         is_public = False
@@ -1889,6 +1891,9 @@ def _notice(case: Case, action: str, *, departments: list[int] | None = None) ->
     if action in ("dispatch", "reassign", "reopen", "rework"):
         recipients = handler(holder=True)
         title = gettext_noop("New case to handle: %(c)s")
+    elif action == "urge":
+        recipients = handler(holder=True)  # the desk too, for a case waiting there
+        title = gettext_noop("The reporter called again about %(c)s (催办)")
     elif action == "whistle":
         ids = departments
         if ids is None:
@@ -1939,7 +1944,7 @@ def _notice(case: Case, action: str, *, departments: list[int] | None = None) ->
             extra["into"] = case.merged_into.code if case.merged_into_id else "—"
     if not (recipients and title):
         return None
-    level = "warning" if action in ("warn", "escalate", "supervise") else "info"
+    level = "warning" if action in ("warn", "escalate", "supervise", "urge") else "info"
     return recipients, Text(title, c=case.code, **extra), level
 
 

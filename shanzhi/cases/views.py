@@ -83,6 +83,7 @@ class CaseList(ObjectListView):
         Column("deadline", pgettext_lazy("case", "deadline")),
         Column("reporter_name", gettext_lazy("reporter name"), personal="name", on_page=False),
         Column("reporter_phone", gettext_lazy("reporter phone"), personal="phone", on_page=False),
+        Column("urge_count", gettext_lazy("repeat calls (催办)"), on_page=False),
     ]
 
     def get_base_queryset(self):
@@ -282,6 +283,7 @@ class CaseDetail(ObjectDetailView):
         Column("enterprise", gettext_lazy("enterprise")),
         Column("leader", pgettext_lazy("case", "responsible leader")),
         Column("reply", gettext_lazy("reply to the reporter")),
+        Column("urge_count", gettext_lazy("repeat calls (催办)")),
     ]
 
     def get_base_queryset(self):

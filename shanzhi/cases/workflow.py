@@ -103,15 +103,18 @@ _add("arrive", [DISPATCHED, SIGNED, IN_PROGRESS], SAME, SUMMONED)
 _add("report_part", [DISPATCHED, SIGNED, IN_PROGRESS], SAME, SUMMONED, note=True)
 _add("rate_department", [REPLIED, VERIFIED, CALLED_BACK, CLOSED], SAME, SUMMONER, DISPATCH, LEAD)
 _add("note", list(OPEN_STATES), SAME, HANDLE, DISPATCH, SUMMONED, LEAD, note=True)
+# 催办: the reporter calls again before the answer; the hotline records it on the case (what
+# they said) and the handler hears of it. Counted on the case.
+_add("urge", [*DEADLINE_STATES, SUSPENDED], SAME, DISPATCH, note=True)
 
 ACTIONS = tuple(sorted({a for _s, a in TRANSITIONS}))
 
 # Overlays that change neither the case's state nor its handler: a summoned department's
-# arrival and report, the summoner's rating of a department (they write the summons row) and a
-# note. They are not refused for a stale version (a department's page read before another
+# arrival and report, the summoner's rating of a department (they write the summons row), a
+# note and a repeat call (the hotline records it mid-call, from the page it had open). They are not refused for a stale version (a department's page read before another
 # department arrived stays valid for these); they still bump it, so a step that changes the
 # case from a page read before them conflicts (the lead replies having seen the others' parts).
-SIDE_STEPS = frozenset({"arrive", "report_part", "rate_department", "note"})
+SIDE_STEPS = frozenset({"arrive", "report_part", "rate_department", "note", "urge"})
 
 # Why a case is cancelled (`cancel`'s `reason`; the API and the page offer these).
 CANCEL_REASONS = {
@@ -176,6 +179,7 @@ ACTION_LABELS = {
     "report_part": gettext_lazy("Report our part"),
     "rate_department": gettext_lazy("Rate a department"),
     "note": gettext_lazy("Add a note"),
+    "urge": gettext_lazy("Repeat call (催办)"),
     "create": gettext_lazy("Received"),
     "route": gettext_lazy("Routed to the dispatch desk"),
     "rate": gettext_lazy("Rated by the reporter"),

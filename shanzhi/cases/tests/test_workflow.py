@@ -40,6 +40,8 @@ EXPECTED = {
     "report_part": {s: s for s in ("dispatched", "signed", "in_progress")},
     "rate_department": {s: s for s in ("replied", "verified", "called_back", "closed")},
     "note": {s: s for s in workflow.OPEN_STATES},
+    # 催办: before the answer (a suspended case's reporter may call too).
+    "urge": {s: s for s in ("received", "accepted", "dispatched", "signed", "in_progress", "returned", "suspended")},
 }
 
 PAIRS = [(s, a) for s in workflow.STATES for a in workflow.ACTIONS]
