@@ -68,6 +68,8 @@ def test_the_pages_show_it(org, case):
     desk = _client(org.users["community"])
     page = desk.get(f"/cases/{case.pk}/").content.decode()
     assert 'data-action="urge"' in page and "来电人所说的情况" in page
+    # on a phone the actions come after the whole timeline: a button at the top jumps there
+    assert 'href="#case-actions"' in page and 'id="case-actions"' in page
     assert 'data-action="urge"' not in _client(org.users["dept"]).get(f"/cases/{case.pk}/").content.decode()
     r = desk.post(
         f"/cases/{case.pk}/act/", {"action": "urge", "version": case.version, "note": "还没人来"}, follow=True
