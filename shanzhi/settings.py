@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "shanzhi.core.pagination.Pagination",  # limit/offset, ?limit= at most 1000
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "shanzhi.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "shanzhi.core.api.exception_handler",

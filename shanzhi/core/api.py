@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from shanzhi.core import masking, services
 from shanzhi.core.errors import ConflictError
-from shanzhi.core.params import expected_version
+from shanzhi.core.params import SEARCH_MAX, expected_version
 from shanzhi.core.scoping import ADD, CHANGE, DELETE, VIEW
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,10 @@ class ScopedViewSetMixin:
             return self.action_scopes[self.action]
         return ACTION_FOR_METHOD.get(self.request.method, VIEW)
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_query(request, self.kwargs, self.queryset.model if self.queryset is not None else None)
+
     def get_base_queryset(self):
         return self.queryset.all() if self.queryset is not None else self.model.objects.all()
 
@@ -129,6 +134,32 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+def check_query(request, url_kwargs: dict, model) -> None:
+    """What the filters, the search and the lookups cannot refuse themselves, refused before
+    any query runs: a NUL in the address (PostgreSQL's text cannot hold one: the lookup was a
+    500; no record has one, so it is a 404), an over-long search, and sorting by a personal
+    field the caller sees masked (the order would give the hidden digits away)."""
+    if any("\x00" in str(v) for v in url_kwargs.values()):
+        raise exceptions.NotFound(_("Not found, or outside your scope."))
+    search = request.query_params.get(api_settings.SEARCH_PARAM, "")
+    if len(search) > SEARCH_MAX:
+        raise serializers.ValidationError(
+            {api_settings.SEARCH_PARAM: [_("Search for at most %(n)d characters.") % {"n": SEARCH_MAX}]}
+        )
+    personal = set(getattr(model, "personal_fields", ()))
+    ordering = request.query_params.get(api_settings.ORDERING_PARAM, "")
+    if personal and ordering and not masking.can_see_personal_data(request.user):
+        hidden = sorted({t.strip().lstrip("-") for t in ordering.split(",")} & personal)
+        if hidden:
+            raise serializers.ValidationError(
+                {
+                    api_settings.ORDERING_PARAM: [
+                        _("Sorting by %(f)s needs the permission to see personal data.") % {"f": ", ".join(hidden)}
+                    ]
+                }
+            )
 
 
 def _split_m2m(model, validated: dict) -> tuple[dict, dict]:
@@ -249,4 +280,24 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found, or outside your scope."))
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        response.data = _writable(response.data)
+    return response
+
+
+def _writable(data):
+    """An error's details as UTF-8 can carry them. They may quote the caller's input, and JSON
+    may hold a lone surrogate ("\\ud800"): rendering the answer failed, a 500 instead of the
+    400. Such a character is written as its escape."""
+    if isinstance(data, dict):
+        return {k: _writable(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_writable(v) for v in data]
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            text = data.encode("utf-8", "backslashreplace").decode("utf-8")
+            return exceptions.ErrorDetail(text, code=getattr(data, "code", None))
+    return data

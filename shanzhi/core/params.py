@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 
 INT_MAX = 2**31 - 1
 YEAR_MIN, YEAR_MAX = 1900, 9998
+# The longest search (the API's `?search=`, a list page's `?q=`): SQLite refuses a LIKE pattern
+# over 50,000 bytes (a 500), and nobody searches for a paragraph.
+SEARCH_MAX = 200
 
 
 def int_param(raw, *, lo: int = 0, hi: int = INT_MAX) -> int | None:

@@ -39,6 +39,8 @@ def services_queryset() -> QuerySet[Category]:
 
 
 def service_by_code(code: str) -> Category | None:
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query (a 500)
+        return None
     return services_queryset().filter(code=code).first()
 
 

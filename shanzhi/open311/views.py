@@ -39,6 +39,7 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2025-01-01T00:00:00+08:00"  # when this adapter's interface last changed
 MAX_IDS = 1000
 MIN_YEAR, MAX_YEAR = 1900, 9998  # dates outside cannot be shifted between time zones
+ATTRIBUTE_MAX = 1000  # characters of an attribute's code or of one of its values
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 TZ_SUFFIX_AS_SPACE = re.compile(r" (\d{2}:?\d{2})$")
 
@@ -63,6 +64,7 @@ class Open311View(View):
     def dispatch(self, request, *args, **kwargs):
         self.fmt = kwargs.pop("fmt", "xml")
         try:
+            self.check_nul(request, kwargs)
             params = request.GET if request.method in ("GET", "HEAD") else request.POST
             self.check_jurisdiction(params.get("jurisdiction_id") or request.GET.get("jurisdiction_id"))
             return super().dispatch(request, *args, **kwargs)
@@ -80,6 +82,15 @@ class Open311View(View):
         response = wire.errors(self.fmt, 405, _("Method %(m)s is not allowed here.") % {"m": request.method})
         response["Allow"] = ", ".join(m.upper() for m in self._allowed_methods())
         return response
+
+    def check_nul(self, request, kwargs: dict) -> None:
+        """A NUL in the address or the query string is refused: PostgreSQL's text cannot hold
+        one, so looking up a code, id or token with it was a 500. (A POST's text fields lose
+        their control characters instead; its service_code is looked up NUL-safe.)"""
+        if any("\x00" in v for v in kwargs.values()) or any(
+            "\x00" in k or any("\x00" in v for v in request.GET.getlist(k)) for k in request.GET
+        ):
+            raise Open311Error(400, _("The address or its parameters contain a NUL character."))
 
     def check_jurisdiction(self, value: str | None) -> None:
         if value and value.strip() != conf.get("open311.jurisdiction_id"):
@@ -158,17 +169,27 @@ def _text(params, name: str, limit: int, errors: list[str]) -> str:
     return value
 
 
-def _attributes(params) -> dict[str, str | list[str]]:
+def _attributes(params, errors: list[str]) -> dict[str, str | list[str]]:
+    """The attribute[code] values, without control characters (a NUL made the JSON column refuse
+    the row on PostgreSQL: a 500), each code and value within ATTRIBUTE_MAX characters."""
     out: dict[str, str | list[str]] = {}
     for key in params:
         m = ATTRIBUTE_KEY.match(key)
         if not m:
             continue
-        values = [v.strip() for v in params.getlist(key) if v.strip()]
+        code = strip_controls(m.group(1))
+        values = [v for v in (strip_controls(v).strip() for v in params.getlist(key)) if v]
+        if not code:
+            continue
+        if len(code) > ATTRIBUTE_MAX or any(len(v) > ATTRIBUTE_MAX for v in values):
+            errors.append(
+                _("attribute[%(code)s] is longer than %(n)d characters.") % {"code": code[:60], "n": ATTRIBUTE_MAX}
+            )
+            continue
         if m.group(2) or len(values) > 1:
-            out[m.group(1)] = values
+            out[code] = values
         elif values:
-            out[m.group(1)] = values[0]
+            out[code] = values[0]
     return out
 
 
@@ -194,6 +215,11 @@ def _datetime(params, name: str) -> datetime.datetime | None:
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
+
+
+def _last_moment(value: datetime.datetime) -> datetime.datetime:
+    """The end of MAX_YEAR in the zone of `value` (still a date in UTC, whatever the zone)."""
+    return datetime.datetime.combine(datetime.date(MAX_YEAR, 12, 31), datetime.time.max, tzinfo=value.tzinfo)
 
 
 def _split(raw: str | None) -> list[str]:
@@ -227,7 +253,10 @@ class RequestsView(Open311View):
             if start is None:
                 start = end - days
             elif end is None:
-                end = start + days
+                try:
+                    end = start + days
+                except OverflowError:  # a start late in 9998 and a long window (setting)
+                    end = _last_moment(start)
             if start > end:
                 raise Open311Error(400, _("start_date is after end_date."))
             if end - start > days:
@@ -259,6 +288,8 @@ class RequestsView(Open311View):
         idem = request.headers.get("Idempotency-Key", "").strip()
         if len(idem) > 200:
             raise Open311Error(400, _("The Idempotency-Key header is longer than 200 characters."))
+        if not idem.isprintable():  # a NUL made the INSERT fail on PostgreSQL (a 500)
+            raise Open311Error(400, _("The Idempotency-Key may hold printable characters only."))
         try:
             record, _created = services.open311_request_create(api_key=key, data=data, idempotency_key=idem)
         except ValidationError as exc:
@@ -294,7 +325,7 @@ class RequestsView(Open311View):
         if not ((has_lat and has_lon) or address or (params.get("address_string") or "").strip()):
             errors.append(_("A location is required: lat and long, address_string or address_id."))
         description = _text(params, "description", 4000, errors) or category.name
-        attributes = _attributes(params)
+        attributes = _attributes(params, errors)
         nature = attributes.get("nature") or None
         if nature is not None and (not isinstance(nature, str) or nature not in selectors.NATURE_KEYS):
             errors.append(

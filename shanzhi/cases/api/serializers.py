@@ -143,6 +143,8 @@ class CachedCategoryField(serializers.SlugRelatedField):
         cat = router.categories_by_code().get(str(data)) if isinstance(data, (str, int)) else None
         if cat is not None:
             return cat
+        if isinstance(data, str) and "\x00" in data:  # no code has one; PostgreSQL refuses it (a 500)
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
         return super().to_internal_value(data)
 
 

@@ -50,6 +50,10 @@ def _intake_input(request, serializer_class) -> tuple[dict, str | None]:
         raise serializers.ValidationError(
             {"idempotency_key": _("The Idempotency-Key header is longer than 200 characters.")}
         )
+    if not key.isprintable():  # a NUL made the INSERT fail on PostgreSQL (a 500)
+        raise serializers.ValidationError(
+            {"idempotency_key": _("The Idempotency-Key may hold printable characters only.")}
+        )
     errors = services.intake_placement_errors(
         request.user, grid=d.get("grid"), enterprise=d.get("enterprise"), department=d.get("department")
     )
