@@ -33,6 +33,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
     in one query (services label timeline entries with them), remembered per process."""
 
     def authenticate_credentials(self, key):
+        if "\x00" in key:  # no token has one, and PostgreSQL refuses it in a query (a 500)
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         now = time.monotonic()
         hit = _memo.get(key)
         if hit is not None and now - hit[0] < TOKEN_SECONDS:

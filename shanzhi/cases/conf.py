@@ -12,6 +12,7 @@ from typing import Any
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy
 
+from shanzhi.cases.models import DEADLINE_WORKDAYS_MAX
 from shanzhi.core import setting_checks as checks
 from shanzhi.core.registry import registry
 
@@ -124,8 +125,11 @@ RANGES: dict[str, tuple[bool, float, float | None, Any]] = {
     "cases.enterprise_deadline_workdays": (
         True,
         1,
-        None,
-        gettext_lazy("A whole number of working days, 1 or more (0 would make a case due the day it arrives)."),
+        DEADLINE_WORKDAYS_MAX,
+        gettext_lazy(
+            "A whole number of working days from 1 to 250 (0 would make a case due the day it arrives; "
+            "beyond a year the calendar cannot count)."
+        ),
     ),
     "cases.sign_workhours": (
         True,
@@ -184,11 +188,11 @@ def validate(key: str, value: Any) -> None:
         if (
             not isinstance(value, dict)
             or not set(value) <= set(default)
-            or not all(checks.is_whole(v) and v >= 1 for v in value.values())
+            or not all(checks.is_whole(v) and 1 <= v <= DEADLINE_WORKDAYS_MAX for v in value.values())
         ):
             raise ValidationError(
                 _(
-                    "An object giving working days by nature, each a whole number of 1 or more, for some of "
+                    "An object giving working days by nature, each a whole number from 1 to 250, for some of "
                     "these natures: %(keys)s."
                 )
                 % {"keys": ", ".join(sorted(default))}

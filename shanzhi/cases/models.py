@@ -53,6 +53,13 @@ UNDER_CLOSED_CATEGORY = gettext_noop(
 TOP_LEVEL_CATEGORY = gettext_noop("“%(code)s” is a top-level category: give one of its sub-categories.")
 
 
+# The longest deadlines a category (or a setting) may give: about a year of working days. A
+# million days took a second for each case of the category; a few million overflowed the
+# calendar, and every intake of that category was a 500.
+DEADLINE_WORKDAYS_MAX = 250
+DEADLINE_WORKHOURS_MAX = 2000  # 250 days of 8 hours
+
+
 class Category(BaseModel):
     """A two-level taxonomy: top-level categories (城乡建设 …) and their sub-categories. The
     sub-category code is also the Open311 service code."""
@@ -80,12 +87,14 @@ class Category(BaseModel):
         _("deadline (working days)"),
         null=True,
         blank=True,
+        validators=[MaxValueValidator(DEADLINE_WORKDAYS_MAX)],
         help_text=_("Empty: the deadline of the request's nature applies."),
     )
     deadline_workhours = models.PositiveIntegerField(
         _("deadline (working hours)"),
         null=True,
         blank=True,
+        validators=[MaxValueValidator(DEADLINE_WORKHOURS_MAX)],
         help_text=_("Leave the working days empty for a deadline in hours."),
     )
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)

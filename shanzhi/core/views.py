@@ -27,7 +27,7 @@ from shanzhi.core import masking, services
 from shanzhi.core.errors import ConflictError, ValidationError
 from shanzhi.core.excel import xlsx_response
 from shanzhi.core.models import AuditEvent
-from shanzhi.core.params import int_param
+from shanzhi.core.params import SEARCH_MAX, int_param
 from shanzhi.core.scoping import ADD, CHANGE, DELETE, VIEW
 
 
@@ -174,7 +174,9 @@ class ObjectListView(ScopedMixin, generic.ListView):
 
     def get_filtered_queryset(self):
         qs = self.get_queryset()
-        q = self.request.GET.get("q", "").strip()
+        # (PostgreSQL's text cannot hold a NUL, and SQLite refuses a LIKE pattern of 50,000
+        # bytes: either was a 500; nobody searches for a paragraph.)
+        q = self.request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX]
         if q and self.search_fields:
             qs = qs.filter(self.search_condition(q))
         self.filterset = None

@@ -56,7 +56,7 @@ BAD = {
     "cases.routing_min_confidence": ([1.5, -0.1, "0.5", True], "from 0 to 1"),
     "cases.warn_workhours": ([-5, 2.5, "8"], "0 or more"),
     "cases.sign_workhours": ([0, -1, 1.5], "1 or more"),
-    "cases.enterprise_deadline_workdays": ([0, 2.5], "1 or more"),
+    "cases.enterprise_deadline_workdays": ([0, 2.5, 251], "from 1 to 250"),
     "cases.escalate_every_workdays": ([0, -2], "1 or more"),
     "cases.max_escalation_level": ([3, -1, 1.5], "0, 1 or 2"),
     "cases.duplicate_radius_m": ([-1, "150"], "0 or more"),
@@ -64,8 +64,8 @@ BAD = {
     "cases.max_photos": ([11, -1, 2.5], "from 0 to 10"),
     "cases.max_photo_bytes": ([0, -1, 51 * 1024 * 1024, 1000], "50 MB"),
     "cases.deadline_workdays_by_nature": (
-        [{"help": 0}, {"help": 2.5}, {"help": "10"}, {"gossip": 3}, [2, 10], {"help": -1}],
-        "1 or more",
+        [{"help": 0}, {"help": 2.5}, {"help": "10"}, {"gossip": 3}, [2, 10], {"help": -1}, {"help": 251}],
+        "from 1 to 250",
     ),
     "cases.code_prefix": (["", "S-Z", "深圳", "ABCDEFGHI", 12], "letters or digits"),
     "cases.auto_dispatch": ([1, "yes", None], "true or false"),
@@ -177,7 +177,7 @@ def test_an_empty_value_reaches_the_keys_own_check(admin_client):
     english(admin_client)
     assert "at least one period" in form_errors(post(admin_client, workdays.OFFICE_HOURS_KEY, "[]"))
     assert "list of periods" in form_errors(post(admin_client, workdays.OFFICE_HOURS_KEY, ""))
-    assert "1 or more" in form_errors(post(admin_client, "cases.deadline_workdays_by_nature", "[]"))
+    assert "from 1 to 250" in form_errors(post(admin_client, "cases.deadline_workdays_by_nature", "[]"))
     assert "letters or digits" in form_errors(post(admin_client, "cases.code_prefix", '""'))
     assert not SiteSetting.objects.exists()
 
