@@ -21,6 +21,7 @@ class CaseFilterSet(ScopedFilterSet):
     grid = django_filters.ModelChoiceFilter(queryset=Grid.objects.all(), label=_("grid"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    urged = django_filters.BooleanFilter(method="filter_urged", label=_("repeat calls (催办)"))
     received_after = django_filters.DateFilter(
         field_name="received_at", lookup_expr="date__gte", label=_("received from")
     )
@@ -41,6 +42,11 @@ class CaseFilterSet(ScopedFilterSet):
         if value is None:
             return qs
         return qs.exclude(status__in=CLOSED_STATES) if value else qs.filter(status__in=CLOSED_STATES)
+
+    def filter_urged(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.filter(urge_count__gt=0) if value else qs.filter(urge_count=0)
 
     def filter_overdue(self, qs, name, value):
         if not value:

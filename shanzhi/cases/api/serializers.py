@@ -120,6 +120,7 @@ class CaseSerializer(CachedFieldsMixin, MaskedSerializerMixin, serializers.Model
             "routing_confidence",
             "supervised",
             "escalation_level",
+            "urge_count",
             "is_whistle",
             "merged_into",
             "callback_valid",

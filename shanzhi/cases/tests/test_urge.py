@@ -79,3 +79,12 @@ def test_the_pages_show_it(org, case):
     other = make_case(org, reporter_phone="138 0013 8000")
     history = desk.get(f"/cases/{other.pk}/caller-history/").content.decode()
     assert case.code in history and "催办次数 1" in history
+
+
+def test_urged_cases_are_found_on_the_list_and_through_the_api(org, case, api_for):
+    calm = make_case(org, description="另一件事")
+    services.case_transition(case=case, action="urge", actor=org.users["community"], note="催")
+    html = _client(org.users["community"]).get("/cases/", {"urged": "true"}).content.decode()
+    assert case.code in html and calm.code not in html
+    r = api_for("community").get("/api/cases/cases/", {"urged": "true"})
+    assert [c["code"] for c in r.json()["results"]] == [case.code] and r.json()["results"][0]["urge_count"] == 1
