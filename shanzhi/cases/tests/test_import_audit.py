@@ -164,7 +164,8 @@ def test_the_import_link_follows_the_import_pages_permission(org, client_for):
 
 def test_the_case_list_keeps_export_only_columns_off_the_page(org, client_for):
     """At 1,280 px the case list scrolled sideways past the grid and the deadline: kind,
-    reception time and the reporter's name and phone are in the Excel export only."""
+    reception time, the reporter's name and phone and the repeat calls are in the Excel export
+    only."""
     from openpyxl import load_workbook
 
     from shanzhi.cases.tests.factories import make_case
@@ -177,7 +178,7 @@ def test_the_case_list_keeps_export_only_columns_off_the_page(org, client_for):
     assert "13900001234" not in page.content.decode()
     sheet = load_workbook(io.BytesIO(c.get("/cases/?export=xlsx").content)).worksheets[0]
     headers = [cell.value for cell in sheet[1]]
-    assert len(headers) == len(shown) + 4 and "13900001234" in [cell.value for cell in sheet[2]]
+    assert len(headers) == len(shown) + 5 and "13900001234" in [cell.value for cell in sheet[2]]
 
 
 def test_an_export_with_a_filter_it_cannot_read_shows_the_error_not_an_empty_file(org, client_for):
