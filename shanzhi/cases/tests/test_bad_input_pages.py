@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from shanzhi.cases import conf
 from shanzhi.cases.forms import CategoryForm
 from shanzhi.cases.tests.factories import make_case, make_categories
-from shanzhi.cases.tests.test_qa_api import queries_with_nul
+from shanzhi.testing.queries import queries_with_nul
 
 pytestmark = pytest.mark.django_db
 

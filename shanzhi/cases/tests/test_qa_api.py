@@ -4,14 +4,12 @@ those also check that no query carried one, which fails on SQLite too)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from django.db import connection
 
 from shanzhi.cases.models import Case, Submission
 from shanzhi.cases.tests.factories import make_case, make_categories
 from shanzhi.core.params import SEARCH_MAX
+from shanzhi.testing.queries import queries_with_nul
 
 API = "/api/cases"
 POINT_IN_A1 = {"longitude": 113.355, "latitude": 22.515}
@@ -20,21 +18,6 @@ POINT_IN_A1 = {"longitude": 113.355, "latitude": 22.515}
 @pytest.fixture(autouse=True)
 def english(settings):
     settings.LANGUAGE_CODE = "en"
-
-
-@contextmanager
-def queries_with_nul():
-    """The statements sent with a NUL in a parameter (PostgreSQL refuses each: a 500)."""
-    seen: list[str] = []
-
-    def wrapper(execute, sql, params, many, context):
-        rows = params if many else [params]
-        if any(isinstance(v, str) and "\x00" in v for row in rows for v in (row or ())):
-            seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield seen
 
 
 def test_a_limit_past_the_database_integers_is_capped(api_for, org):

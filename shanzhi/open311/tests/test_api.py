@@ -31,15 +31,7 @@ PERSONAL = {
 }
 
 
-@pytest.fixture(autouse=True)
-def english(settings):
-    """Assertions read the English messages; the API follows Accept-Language / LANGUAGE_CODE."""
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def setup(org):
-    return {"org": org, "cats": f.make_services(org), "key": f.make_key()}
+pytestmark = pytest.mark.usefixtures("english")  # (conftest: `english`, `setup`)
 
 
 def post(client, fmt="json", headers=None, multipart=False, **data):

@@ -11,26 +11,18 @@ from urllib.parse import urlencode
 import pytest
 
 from shanzhi.cases.models import Case
-from shanzhi.cases.tests.test_qa_api import queries_with_nul
 from shanzhi.core.models import SiteSetting
 from shanzhi.open311 import conf
 from shanzhi.open311.models import ServiceRequest
 from shanzhi.open311.tests import factories as f
 from shanzhi.open311.tests.conformance import validate, xml_to_data
 from shanzhi.open311.views import ATTRIBUTE_MAX
+from shanzhi.testing.queries import queries_with_nul
+
+pytestmark = pytest.mark.usefixtures("english")  # (conftest: `english`, `setup`)
 
 V2 = "/open311/v2"
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def setup(org):
-    return {"org": org, "cats": f.make_services(org), "key": f.make_key()}
 
 
 def errors(response) -> list[dict]:
