@@ -7,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from shanzhi.accounts.models import User
 from shanzhi.cases import conf, selectors
-from shanzhi.cases.models import OFFERED_CATEGORIES, Case, Category, KeywordRule
+from shanzhi.cases.models import Case, Category, KeywordRule
 from shanzhi.orgs.models import Department, Enterprise, Grid
 
 
@@ -23,14 +23,6 @@ class PhotosField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
-
-
-def _active_subcategories():
-    return (
-        Category.objects.filter(OFFERED_CATEGORIES)
-        .select_related("parent")
-        .order_by("parent__sort_order", "parent__code", "sort_order", "code")
-    )
 
 
 class LocationMixin(forms.Form):
@@ -72,7 +64,7 @@ class PublicCaseForm(LocationMixin):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = _active_subcategories()
+        self.fields["category"].queryset = Category.offered()
 
     def clean_photos(self):
         photos = self.cleaned_data.get("photos") or []

@@ -115,6 +115,16 @@ class Category(BaseModel):
     def __str__(self) -> str:
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
+    @classmethod
+    def offered(cls):
+        """The categories a new case may take (`OFFERED_CATEGORIES`), each top category's in turn:
+        the intake forms' choices and the Open311 services."""
+        return (
+            cls.objects.filter(OFFERED_CATEGORIES)
+            .select_related("parent")
+            .order_by("parent__sort_order", "parent__code", "sort_order", "code")
+        )
+
     @property
     def is_offered(self) -> bool:
         """Whether a new case may take it (`OFFERED_CATEGORIES`, for one loaded row)."""

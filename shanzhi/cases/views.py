@@ -94,7 +94,7 @@ class CaseList(ObjectListView):
         history: `selectors.caller_history`); such a search is audited like it."""
         cond = super().search_condition(q)
         key = phone_key(q) if _PHONE_LIKE.fullmatch(q) else ""
-        if len(key) >= 7:
+        if key:
             cond |= Q(reporter_phone_key=key)
             core_services.audit_log(
                 actor=self.request.user,

@@ -15,11 +15,14 @@ def mask_phone(value: str | None) -> str:
     return s[:3] + "*" * (len(s) - 7) + s[-4:]
 
 
+PHONE_KEY_MIN = 7
+
+
 def phone_key(value: str | None) -> str:
     """A phone number as its digits, to find the same caller however the number was typed
     (`138 0013 8000`, `+86-138-0013-8000`, `0086 13800138000` → `13800138000`; a landline keeps
-    its area code: `0760-8888 1234` → `076088881234`). Empty for fewer than 5 digits: no number
-    to match on."""
+    its area code: `0760-8888 1234` → `076088881234`). Empty for fewer than `PHONE_KEY_MIN`
+    digits: no caller's number (a local number has 7 or 8), nothing to match on."""
     if not value:
         return ""
     digits = value if value.isascii() and value.isdigit() else "".join(ch for ch in str(value) if "0" <= ch <= "9")
@@ -31,7 +34,7 @@ def phone_key(value: str | None) -> str:
     if international is not None:
         mobile = len(international) == 11 and international.startswith("1")
         digits = international if mobile or international.startswith("0") else "0" + international
-    return digits[:20] if len(digits) >= 5 else ""
+    return digits[:20] if len(digits) >= PHONE_KEY_MIN else ""
 
 
 def mask_id_number(value: str | None) -> str:

@@ -30,12 +30,8 @@ PUBLIC_CLOSED = frozenset(CLOSED_STATES | HANDLED_STATES)
 
 
 def services_queryset() -> QuerySet[Category]:
-    """Active sub-categories of active top categories: the Open311 services."""
-    return (
-        Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True, parent__is_deleted=False)
-        .select_related("parent")
-        .order_by("parent__sort_order", "parent__code", "sort_order", "code")
-    )
+    """The categories a new case may take: the Open311 services."""
+    return Category.offered()
 
 
 def service_by_code(code: str) -> Category | None:

@@ -29,8 +29,8 @@ NUMBER = "13800138000"
         ("0760-8888 1234", "076088881234"),
         ("+86 760 8888 1234", "076088881234"),  # international form of a landline: its 0 back
         ("86123456", "86123456"),  # a local 8-digit number that happens to start with 86
-        ("12345", "12345"),
-        ("1234", ""),  # too short to be anyone's number
+        ("8812345", "8812345"),  # a local 7-digit number
+        ("12345", ""),  # too short to be anyone's number (a service number)
         ("", ""),
         (None, ""),
     ],

@@ -88,3 +88,15 @@ def test_urged_cases_are_found_on_the_list_and_through_the_api(org, case, api_fo
     assert case.code in html and calm.code not in html
     r = api_for("community").get("/api/cases/cases/", {"urged": "true"})
     assert [c["code"] for c in r.json()["results"]] == [case.code] and r.json()["results"][0]["urge_count"] == 1
+
+
+@pytest.mark.parametrize("role", ["community", "grid", "dept"])
+def test_another_units_staff_cannot_urge_the_case(org, case, client_for, role):
+    """Out of scope: the page answers 404 and the service refuses; nothing is counted."""
+    r = client_for(role, other=True).post(
+        f"/cases/{case.pk}/act/", {"action": "urge", "version": case.version, "note": "催"}
+    )
+    assert r.status_code == 404
+    with pytest.raises((PermissionDenied, ValidationError)):
+        services.case_transition(case=case, action="urge", actor=org.others[role], note="催")
+    assert Case.objects.get(pk=case.pk).urge_count == 0
